@@ -1,0 +1,1 @@
+"""The data engine: recipes, ops, readers/writers, planner and executors."""

@@ -1,0 +1,1 @@
+"""Helpers shared by several ops (word splitting, word lists, character sets)."""

@@ -1,0 +1,26 @@
+"""whitespace_normalization_mapper: turn every kind of space character into a plain space."""
+
+from __future__ import annotations
+
+from recipe_copilot.engine.ops.base import Mapper, OpParams
+from recipe_copilot.engine.ops.common.chars import VARIOUS_WHITESPACES
+
+_TO_SPACE = str.maketrans(dict.fromkeys(VARIOUS_WHITESPACES, " "))
+
+
+class WhitespaceNormalizationMapper(Mapper):
+    """Replace unusual whitespace characters (no-break, zero-width, ideographic...) by spaces.
+
+    The text is stripped of leading and trailing whitespace first, as Data-Juicer does.
+
+    Example:
+        ``"a\\u00a0b\\u3000c "`` becomes ``"a b c"``.
+    """
+
+    class Params(OpParams):
+        pass
+
+    cost = 0.2
+
+    def process_text(self, text: str) -> str:
+        return text.strip().translate(_TO_SPACE)
