@@ -15,10 +15,9 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import pydoc_data.topics
 import random
 from pathlib import Path
-
-import pydoc_data.topics
 
 _ZH = [
     "数据清洗是训练大模型之前最重要的步骤之一。",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from recipe_copilot.engine.ops import get_op_class
 from recipe_copilot.engine.recipe import OpSpec, Recipe
 
 __all__ = ["Plan", "Stage", "plan_recipe"]
@@ -47,7 +46,7 @@ class Plan:
             if not st.ops and not st.global_ops:
                 lines.append("  (read and export only)")
             for spec in st.ops:
-                cls = get_op_class(spec.name)
+                cls = spec.op_class
                 lines.append(f"  {cls.kind:<8} {spec.name}  {_params(spec)}")
             for spec in st.global_ops:
                 lines.append(f"  {'global':<8} {spec.name}  {_params(spec)} (keys per chunk, decision over all)")
@@ -69,14 +68,14 @@ def plan_recipe(recipe: Recipe, *, reorder: bool = True) -> Plan:
     def flush() -> None:
         if not run:
             return
-        ordered = sorted(run, key=lambda s: get_op_class(s.name).cost) if reorder else list(run)
+        ordered = sorted(run, key=lambda s: s.op_class.cost) if reorder else list(run)
         if [s.index for s in ordered] != [s.index for s in run]:
             notes.append("filters reordered cheapest first: " + " -> ".join(s.name for s in ordered))
         stages[-1].ops.extend(ordered)
         run.clear()
 
     for spec in recipe.process:
-        kind = get_op_class(spec.name).kind
+        kind = spec.op_class.kind
         if kind == "filter":
             if stages[-1].global_ops:
                 stages.append(Stage())

@@ -76,10 +76,11 @@ class OpSpec(BaseModel):
     name: str
     params: OpParams
     index: int
+    op_class: type[Op] = Field(exclude=True, repr=False)
 
     def build(self) -> Op:
         """A fresh op instance (call once per worker process)."""
-        return get_op_class(self.name)(self.params)
+        return self.op_class(self.params)
 
     def as_yaml_item(self) -> dict[str, dict[str, Any]]:
         """The entry as it would appear in a recipe (only non-default params)."""
@@ -243,7 +244,7 @@ def _validate_process(process_raw: Any, recipe: Recipe, source: str) -> list[OpS
         cls = get_op_class(str(name), where=where)
         merged = {k: v for k, v in inherited.items() if k in cls.Params.model_fields}
         merged.update({k: v for k, v in (args or {}).items() if v is not None or k not in merged})
-        specs.append(OpSpec(name=cls.name, params=cls.validate_params(merged, where=where), index=i))
+        specs.append(OpSpec(name=cls.name, params=cls.validate_params(merged, where=where), index=i, op_class=cls))
     return specs
 
 

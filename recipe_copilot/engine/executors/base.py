@@ -24,7 +24,6 @@ from recipe_copilot.engine.errors import CheckpointError, RunCancelled
 from recipe_copilot.engine.executors.shard import ChunkResult, ChunkWork, ShardRunner
 from recipe_copilot.engine.io.readers import Chunk, InputFile, fingerprint_inputs, iter_chunks, resolve_inputs
 from recipe_copilot.engine.io.writers import ExportWriter, SpillFile, dumps_line, write_jsonl
-from recipe_copilot.engine.ops import get_op_class
 from recipe_copilot.engine.ops.base import GlobalOp, OpRun
 from recipe_copilot.engine.planner import Plan, plan_recipe
 from recipe_copilot.engine.recipe import Recipe
@@ -112,7 +111,7 @@ class Executor:
         recipe = self.recipe
         files = resolve_inputs(recipe.dataset_path, recipe.suffixes)
         for spec in recipe.process:
-            get_op_class(spec.name).check_requirements()
+            spec.op_class.check_requirements()
         input_fp = fingerprint_inputs(files)
         work_dir = recipe.resolved_work_dir
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -130,7 +129,7 @@ class Executor:
             plan=self.plan.explain(),
             started=time.time(),
         )
-        ops = {s.index: OpReport(index=s.index, name=s.name, kind=get_op_class(s.name).kind) for s in recipe.process}
+        ops = {s.index: OpReport(index=s.index, name=s.name, kind=s.op_class.kind) for s in recipe.process}
         runs = {s.index: OpRun(trace_cap=self.trace_caps().get(s.index, 0)) for s in recipe.process}
         errors_path = _errors_path(recipe.export_path)
         start = time.perf_counter()
@@ -298,7 +297,7 @@ class Executor:
         with open(keys_path, "rb") as fh:
             while True:
                 try:
-                    chunk_keys = pickle.load(fh)  # noqa: S301 - our own temp file
+                    chunk_keys = pickle.load(fh)
                 except EOFError:
                     break
                 for col, values in chunk_keys.items():
@@ -311,7 +310,7 @@ class Executor:
         pair_list = state["pairs"].setdefault("pairs", {})
         state["pairs"].setdefault("captured", {})
         for spec in global_ops:
-            op: GlobalOp = get_op_class(spec.name)(spec.params)  # type: ignore[assignment]
+            op: GlobalOp = spec.build()  # type: ignore[assignment]
             op.ensure_ready()
             t0 = time.perf_counter()
             keys = _concat(parts.get(op.column, []))
@@ -337,7 +336,7 @@ class Executor:
         kinds = {"mapper": "mapper", "filter": "filter", "deduplicator": "duplicate", "selector": "selector"}
         for spec in self.recipe.process:
             run = state["runs"][spec.index]
-            kind = get_op_class(spec.name).kind
+            kind = spec.op_class.kind
             records = run.trace
             if kind == "deduplicator":
                 records = self._dup_pairs(spec.index, state)
@@ -371,7 +370,7 @@ class Executor:
         if not path.exists():
             return None
         with open(path, "rb") as fh:
-            body = pickle.load(fh)  # noqa: S301 - our own checkpoint
+            body = pickle.load(fh)
         if (body["recipe_fingerprint"], body["input_fingerprint"]) != (record.recipe_fingerprint, record.input_fingerprint):
             msg = f"checkpoint {ckpt} belongs to another recipe or input; remove it or run without --resume"
             raise CheckpointError(msg)

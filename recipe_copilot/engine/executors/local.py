@@ -48,7 +48,7 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - same as Executor
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._pool: ProcessPoolExecutor | None = None
 

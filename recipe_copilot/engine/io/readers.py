@@ -22,7 +22,7 @@ from typing import Literal
 
 import orjson
 
-from recipe_copilot.engine.errors import DatasetError, MissingDependencyError
+from recipe_copilot.engine.errors import DatasetError
 from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = [
@@ -170,16 +170,15 @@ def _open_binary(f: InputFile) -> io.BufferedIOBase:
     if f.compression == "bz2":
         return bz2.open(f.path, "rb")  # type: ignore[return-value]
     if f.compression == "zstd":
-        try:
-            import zstandard
-        except ImportError:
-            raise MissingDependencyError("zstandard", needed_by=f"reading {f.path}") from None
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(f.path, "rb")))  # noqa: SIM115
-    return open(f.path, "rb")  # noqa: SIM115
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(f.path, "rb")))
+    return open(f.path, "rb")
 
 
-def iter_chunks(files: list[InputFile], *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+def iter_chunks(files: list[InputFile], *, chunk_bytes: int | None = None) -> Iterator[Chunk]:
     """Cut the input into chunks, in a fixed order (the same input gives the same chunks)."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     index = 0
     for f in files:
         for chunk in _file_chunks(f, chunk_bytes):
@@ -248,6 +247,7 @@ def _json_array_chunks(f: InputFile) -> Iterator[Chunk]:
 def _arrow_chunks(f: InputFile) -> Iterator[Chunk]:
     import pyarrow as pa
 
+    done = 0
     for batch in _arrow_batches(f):
         for start in range(0, batch.num_rows, CHUNK_ROWS):
             part = batch.slice(start, CHUNK_ROWS)
@@ -255,7 +255,8 @@ def _arrow_chunks(f: InputFile) -> Iterator[Chunk]:
             with pa.ipc.new_stream(sink, part.schema) as writer:
                 writer.write_batch(part)
             buf = sink.getvalue().to_pybytes()
-            yield Chunk(0, f.path, "arrow", buf, start + 1, nbytes=part.nbytes)
+            yield Chunk(0, f.path, "arrow", buf, done + start + 1, nbytes=part.nbytes)
+        done += batch.num_rows
 
 
 def _arrow_batches(f: InputFile) -> Iterator:

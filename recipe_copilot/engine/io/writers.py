@@ -228,7 +228,7 @@ class SpillFile:
     @staticmethod
     def decode(segment: bytes) -> SampleBatch:
         """Inverse of :meth:`encode` (without the length prefix)."""
-        return SampleBatch(pickle.loads(segment))  # noqa: S301 - our own temp file
+        return SampleBatch(pickle.loads(segment))
 
     def segments(self) -> Iterator[bytes]:
         """The encoded segments in order (length prefix removed)."""

@@ -13,7 +13,7 @@ from functools import cache
 from recipe_copilot.engine.errors import UnknownOpError
 from recipe_copilot.engine.ops.base import Op
 
-__all__ = ["OP_PACKAGES", "get_op_class", "registry"]
+__all__ = ["OP_PACKAGES", "get_op_class", "register_op", "registry"]
 
 OP_PACKAGES = ("mappers", "filters", "deduplicators", "selectors")
 
@@ -38,6 +38,18 @@ def registry() -> dict[str, type[Op]]:
                 raise TypeError(msg)
             ops[found[0].name] = found[0]
     return dict(sorted(ops.items()))
+
+
+def register_op(cls: type[Op]) -> type[Op]:
+    """Add an op defined outside the bundled packages (a plugin, or a test's fake op).
+
+    The class must set ``name`` itself. Use as a decorator; returns the class.
+    """
+    if not cls.name:
+        msg = f"{cls.__qualname__} must set a `name` to be registered"
+        raise TypeError(msg)
+    registry()[cls.name] = cls
+    return cls
 
 
 def get_op_class(name: str, *, where: str = "") -> type[Op]:

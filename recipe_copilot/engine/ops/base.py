@@ -155,14 +155,16 @@ class Op:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         module = cls.__module__
-        if not module.startswith("recipe_copilot.engine.ops.") or module.endswith(".base"):
+        bundled = module.startswith("recipe_copilot.engine.ops.") and not module.endswith(".base")
+        if not bundled and not cls.__dict__.get("name"):
             return  # an abstract base or a helper class, not an op
         params = cls.__dict__.get("Params")
         expected = FilterParams if issubclass(cls, Filter) else OpParams
         if params is None or not issubclass(params, expected):
             msg = f"op class {cls.__qualname__} must declare `class Params({expected.__name__})`"
             raise TypeError(msg)
-        cls.name = module.rsplit(".", 1)[-1]
+        if bundled:
+            cls.name = module.rsplit(".", 1)[-1]
 
     def __init__(self, params: OpParams | None = None) -> None:
         self.params = params if params is not None else self.Params()

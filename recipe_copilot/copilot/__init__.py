@@ -1,0 +1,1 @@
+"""The copilot: agent, LLM providers, sessions, and the front doors (CLI, API, web, Slack)."""

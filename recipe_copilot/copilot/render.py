@@ -1,0 +1,108 @@
+"""Terminal rendering shared by the CLI commands: run progress, run summary, op tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from recipe_copilot.engine.executors import ProgressEvent
+from recipe_copilot.engine.runrecord import RunRecord
+
+__all__ = ["RunProgress", "print_ops", "print_run_summary"]
+
+
+class RunProgress:
+    """A progress bar per stage, fed by the executor's progress events."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[rows]} rows"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[int, TaskID] = {}
+
+    def __enter__(self) -> RunProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)
+
+    def update(self, event: ProgressEvent) -> None:
+        """Apply one progress event."""
+        if event.kind == "stage":
+            self._tasks[event.stage] = self._progress.add_task(
+                event.label, total=max(event.total_bytes, 1), completed=event.bytes_done, rows=0
+            )
+            return
+        task = self._tasks.get(event.stage)
+        if task is None:
+            return
+        done = event.total_bytes if event.kind == "done" else event.bytes_done
+        self._progress.update(task, completed=done, rows=f"{event.rows_done:,}")
+
+
+def print_run_summary(console: Console, record: RunRecord) -> None:
+    """The per-op table and the totals of a finished run."""
+    table = Table(title=f"run {record.run_id}", title_justify="left")
+    for col, justify in (("#", "right"), ("op", "left"), ("in", "right"), ("out", "right"),
+                         ("kept", "right"), ("errors", "right"), ("time", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for op in record.ops:
+        table.add_row(
+            str(op.index), op.name, f"{op.rows_in:,}", f"{op.rows_out:,}", f"{100 * op.kept_ratio:.1f}%",
+            str(op.errors) if op.errors else "", f"{op.seconds:.2f}s",
+        )
+    console.print(table)
+    kept = 100 * record.rows_out / record.rows_in if record.rows_in else 0.0
+    console.print(
+        f"[bold]{record.rows_in:,}[/] samples in, [bold]{record.rows_out:,}[/] out ({kept:.1f}% kept) "
+        f"in {record.seconds:.1f}s; peak memory {record.peak_rss_mb.get('driver', 0):.0f} MB driver, "
+        f"{record.peak_rss_mb.get('largest_worker', 0):.0f} MB largest worker"
+    )
+    if record.errors:
+        console.print(f"[yellow]{record.errors} sample(s) quarantined[/] with their reasons: {record.errors_path}")
+    for path in record.outputs:
+        console.print(f"output: {path}")
+    if record.trace_dir:
+        console.print(f"trace: {record.trace_dir}")
+
+
+def print_ops(console: Console, docs: list[dict[str, Any]], *, detail: bool) -> None:
+    """A table of ops; with ``detail``, every parameter of the (single) op."""
+    if detail:
+        doc = docs[0]
+        console.print(f"[bold]{doc['name']}[/] ({doc['type']}): {doc['description']}")
+        if doc["details"]:
+            console.print(doc["details"])
+        table = Table("parameter", "type", "default", "description")
+        for p in doc["params"]:
+            bounds = " ".join(f"{k}{p[k]}" for k in ("ge", "gt", "le", "lt") if k in p)
+            table.add_row(p["name"], p["type"] + (f" ({bounds})" if bounds else ""), repr(p["default"]), p["description"])
+        console.print(table)
+        if doc["stat_key"]:
+            console.print(f"stat: __dj__stats__.{doc['stat_key']}")
+        if doc["example"]:
+            console.print(f"example: {doc['example']}")
+        return
+    table = Table("op", "type", "description", "parameters")
+    for doc in docs:
+        table.add_row(doc["name"], doc["type"], doc["description"], ", ".join(p["name"] for p in doc["params"]))
+    console.print(table)

@@ -1,0 +1,155 @@
+"""The local executor: same results for any np, chunking or interruption; nothing lost."""
+
+from __future__ import annotations
+
+import fake_ops  # noqa: F401 - registers test_exploding_mapper
+import orjson
+import pyarrow.parquet as pq
+import pytest
+from conftest import read_jsonl, write_jsonl
+
+from recipe_copilot.engine.errors import RunCancelled
+from recipe_copilot.engine.executors import InProcessExecutor, LocalExecutor
+from recipe_copilot.engine.executors import base as executor_base
+from recipe_copilot.engine.io import readers
+from recipe_copilot.engine.recipe import recipe_from_mapping
+from recipe_copilot.engine.runrecord import load_run_record
+from recipe_copilot.engine.testing import run_rows
+
+PROCESS = [
+    {"whitespace_normalization_mapper": None},
+    {"text_length_filter": {"min_len": 30}},
+]
+
+
+def _recipe(tmp_path, data, **kw):
+    raw = {"dataset_path": str(data), "export_path": str(tmp_path / "out" / "out.jsonl"), "np": 1,
+           "process": PROCESS, **kw}
+    return recipe_from_mapping(raw)
+
+
+def test_np2_matches_np1_and_keeps_order(tmp_path, docs, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 512)
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    one = InProcessExecutor(_recipe(tmp_path / "a", data)).run()
+    two = LocalExecutor(_recipe(tmp_path / "b", data, np=2)).run()
+    rows1, rows2 = read_jsonl(one.outputs[0]), read_jsonl(two.outputs[0])
+    assert rows1 == rows2
+    expected = [d for d in docs if len(d["text"].strip()) >= 30]
+    assert [r["meta"]["id"] for r in rows1] == [d["meta"]["id"] for d in expected]
+    assert [(o.name, o.rows_in, o.rows_out) for o in two.ops] == [
+        ("whitespace_normalization_mapper", 200, 200), ("text_length_filter", 200, len(expected))]
+
+
+def test_failing_sample_is_quarantined_not_lost():
+    rows = [{"text": "fine one"}, {"text": "boom here"}, {"text": "also fine"}, {"text": 7}]
+    out = run_rows(rows, [{"test_exploding_mapper": None}])
+    assert out.texts == ["FINE ONE", "ALSO FINE"]
+    reasons = sorted(e["error"] for e in out.errors)
+    assert reasons == ["RuntimeError: cannot handle 'boom'", "field 'text' is int, expected str"]
+    assert {e["op"] for e in out.errors} == {"test_exploding_mapper"}
+    assert out.record.errors == 2
+    assert out.record.ops[0].rows_in == 4 and out.record.ops[0].rows_out == 2
+
+
+def test_skip_op_error_false_stops_the_run(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"):
+        run_rows([{"text": "boom"}], [{"test_exploding_mapper": None}], skip_op_error=False, workdir=tmp_path)
+    assert not (tmp_path / "out" / "out.jsonl").exists()  # nothing half-written is visible
+
+
+def test_malformed_input_counted_in_summary(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"text": "a long enough text to keep here ok"}\n{oops\n')
+    rec = InProcessExecutor(_recipe(tmp_path, p)).run()
+    assert rec.rows_in == 2 and rec.rows_out == 1 and rec.errors == 1
+    err = read_jsonl(rec.errors_path)
+    assert err[0]["op"] == "reader" and err[0]["line"] == 2
+
+
+def test_sharded_export_names_like_data_juicer(tmp_path, docs, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 256)
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    rec = InProcessExecutor(_recipe(tmp_path, data, export_shard_size=1000)).run()
+    assert len(rec.outputs) > 2
+    n = len(rec.outputs)
+    width = len(str(n)) + 1
+    assert rec.outputs[0].endswith(f"out-{0:0{width}d}-of-{n:0{width}d}.jsonl")
+    rows = [r for p in rec.outputs for r in read_jsonl(p)]
+    assert len(rows) == rec.rows_out
+    assert not list((tmp_path / "out").glob(".*part*"))
+
+
+def test_parquet_export(tmp_path, docs):
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    rec = InProcessExecutor(_recipe(tmp_path, data, export_path=str(tmp_path / "o" / "x.parquet"))).run()
+    table = pq.read_table(rec.outputs[0])
+    assert table.num_rows == rec.rows_out
+    assert table.column("meta").to_pylist()[0]["id"] == read_jsonl_first_id(docs)
+
+
+def read_jsonl_first_id(docs):
+    return next(d["meta"]["id"] for d in docs if len(d["text"].strip()) >= 30)
+
+
+@pytest.mark.parametrize("np_", [1, 2])
+def test_resume_after_interrupt_gives_identical_output(tmp_path, docs, monkeypatch, np_):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(executor_base, "_SAVE_EVERY_S", 0.0)
+    data = write_jsonl(tmp_path / "in.jsonl", docs * 3)
+    reference = InProcessExecutor(_recipe(tmp_path / "ref", data)).run()
+    seen = []
+
+    def interrupt(event):
+        seen.append(event)
+        if event.kind == "advance" and len(seen) == 8:
+            raise KeyboardInterrupt
+
+    cls = LocalExecutor if np_ > 1 else InProcessExecutor
+    recipe = _recipe(tmp_path / "run", data, np=np_)
+    with pytest.raises(RunCancelled, match="--resume"):
+        cls(recipe, progress=interrupt).run()
+    assert not (tmp_path / "run" / "out" / "out.jsonl").exists()
+    resumed = cls(recipe, resume=True).run()
+    assert resumed.resumed
+    assert read_jsonl(resumed.outputs[0]) == read_jsonl(reference.outputs[0])
+    assert [(o.rows_in, o.rows_out) for o in resumed.ops] == [(o.rows_in, o.rows_out) for o in reference.ops]
+
+
+def test_run_record_written(tmp_path, docs):
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    rec = InProcessExecutor(_recipe(tmp_path, data)).run()
+    path = tmp_path / "out" / "runs" / rec.run_id / "run.json"
+    again = load_run_record(path)
+    assert again.rows_out == rec.rows_out and again.input_fingerprint == rec.input_fingerprint
+    assert again.recipe["process"][1] == {"text_length_filter": {"min_len": 30}}
+    assert again.peak_rss_mb["driver"] > 0
+
+
+def test_max_samples_limits_input(tmp_path, docs):
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    rec = InProcessExecutor(_recipe(tmp_path, data), max_samples=15).run()
+    assert rec.rows_in == 15
+
+
+def test_tracer_writes_data_juicer_style_files(tmp_path):
+    out = run_rows([{"text": " a\u3000b "}, {"text": "tiny"}, {"text": "long enough text"}],
+                   [{"whitespace_normalization_mapper": None}, {"text_length_filter": {"min_len": 5}}],
+                   open_tracer=True, trace_num=1, workdir=tmp_path)
+    assert out.traces["mapper-whitespace_normalization_mapper"] == [{"original text": " a\u3000b ", "processed_text": "a b"}]
+    assert [r["text"] for r in out.traces["filter-text_length_filter"]] == ["a b"]
+
+
+def test_keep_stats_false_drops_stats(tmp_path):
+    text = "hello there, this text is long enough"
+    out = run_rows([{"text": text}], PROCESS[1:], keep_stats=False, workdir=tmp_path)
+    assert out.rows == [{"text": text}]
+    out = run_rows([{"text": text}], PROCESS[1:], keep_stats=True, workdir=tmp_path / "2")
+    assert out.rows == [{"text": text, "__dj__stats__": {"text_len": len(text)}}]
+
+
+def test_existing_stats_are_reused(tmp_path):
+    rows = [{"text": "short", "__dj__stats__": {"text_len": 100}}]
+    out = run_rows(rows, [{"text_length_filter": {"min_len": 50}}], workdir=tmp_path)
+    assert out.texts == ["short"] and out.stats("text_len") == [100]
+    assert orjson.dumps(out.rows)  # serialisable
