@@ -25,7 +25,7 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}")
+    _console(stderr=True).print(f"[bold red]error:[/] {message}", soft_wrap=True)
     sys.exit(code)
 
 

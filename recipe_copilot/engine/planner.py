@@ -55,8 +55,7 @@ class Plan:
 
 
 def _params(spec: OpSpec) -> str:
-    own = spec.params.model_dump(exclude_defaults=True)
-    return ", ".join(f"{k}={v!r}" for k, v in own.items())
+    return ", ".join(f"{k}={v!r}" for k, v in spec.own_params().items())
 
 
 def plan_recipe(recipe: Recipe, *, reorder: bool = True) -> Plan:

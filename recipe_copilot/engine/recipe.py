@@ -77,14 +77,19 @@ class OpSpec(BaseModel):
     params: OpParams
     index: int
     op_class: type[Op] = Field(exclude=True, repr=False)
+    explicit: frozenset[str] = Field(frozenset(), description="Parameters the recipe set itself.")
 
     def build(self) -> Op:
         """A fresh op instance (call once per worker process)."""
         return self.op_class(self.params)
 
+    def own_params(self) -> dict[str, Any]:
+        """The parameters the recipe set (inherited globals and untouched defaults left out)."""
+        return self.params.model_dump(include=set(self.explicit), mode="json")
+
     def as_yaml_item(self) -> dict[str, dict[str, Any]]:
-        """The entry as it would appear in a recipe (only non-default params)."""
-        return {self.name: self.params.model_dump(exclude_defaults=True, mode="json")}
+        """The entry as it would appear in a recipe."""
+        return {self.name: self.own_params()}
 
 
 class Recipe(BaseModel):
@@ -244,7 +249,9 @@ def _validate_process(process_raw: Any, recipe: Recipe, source: str) -> list[OpS
         cls = get_op_class(str(name), where=where)
         merged = {k: v for k, v in inherited.items() if k in cls.Params.model_fields}
         merged.update({k: v for k, v in (args or {}).items() if v is not None or k not in merged})
-        specs.append(OpSpec(name=cls.name, params=cls.validate_params(merged, where=where), index=i, op_class=cls))
+        params = cls.validate_params(merged, where=where)
+        explicit = frozenset(k for k, v in (args or {}).items() if v is not None)
+        specs.append(OpSpec(name=cls.name, params=params, index=i, op_class=cls, explicit=explicit))
     return specs
 
 

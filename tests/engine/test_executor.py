@@ -153,3 +153,10 @@ def test_existing_stats_are_reused(tmp_path):
     out = run_rows(rows, [{"text_length_filter": {"min_len": 50}}], workdir=tmp_path)
     assert out.texts == ["short"] and out.stats("text_len") == [100]
     assert orjson.dumps(out.rows)  # serialisable
+
+
+def test_missing_text_field_is_a_clear_error(tmp_path):
+    from recipe_copilot.engine.errors import DatasetError
+
+    with pytest.raises(DatasetError, match=r"no such field.*fields: content.*text_keys"):
+        run_rows([{"content": "hello"}], PROCESS[1:], workdir=tmp_path)

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from recipe_copilot.engine.errors import MissingDependencyError, ParamError, closest
+from recipe_copilot.engine.errors import DatasetError, MissingDependencyError, ParamError, closest
 from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = [
@@ -246,17 +246,18 @@ class Op:
         if not self.reads_text or len(batch) == 0:
             return batch
         if not batch.has_column(self.text_key) and "." not in self.text_key:
-            reason = f"sample has no field {self.text_key!r}"
-            bad = list(range(len(batch)))
-        else:
-            texts = batch.column(self.text_key)
-            bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-            if not bad:
-                return batch
-            reason = None
+            msg = (
+                f"op {self.name!r} reads the field {self.text_key!r}, but the data has no such field "
+                f"(fields: {', '.join(batch.columns) or 'none'}); set `text_keys` in the recipe "
+                f"or `text_key` on the op"
+            )
+            raise DatasetError(msg)
         texts = batch.column(self.text_key)
+        bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+        if not bad:
+            return batch
         for i in bad:
-            why = reason or (
+            why = (
                 f"field {self.text_key!r} is missing"
                 if texts[i] is None
                 else f"field {self.text_key!r} is {type(texts[i]).__name__}, expected str"
