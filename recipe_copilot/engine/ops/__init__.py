@@ -1,6 +1,7 @@
 """The op registry: every module under ``filters/``, ``mappers/``, ``deduplicators/`` and
 ``selectors/`` defines exactly one op, registered under its file name. Nothing is listed by
-hand; the packages are walked on first use (so importing the engine stays cheap).
+hand: the packages are walked, and a module is imported only when its op is asked for (a
+recipe run imports only the ops it uses; listing all ops imports them all).
 """
 
 from __future__ import annotations
@@ -13,31 +14,57 @@ from functools import cache
 from recipe_copilot.engine.errors import UnknownOpError
 from recipe_copilot.engine.ops.base import Op
 
-__all__ = ["OP_PACKAGES", "get_op_class", "register_op", "registry"]
+__all__ = ["OP_PACKAGES", "get_op_class", "op_names", "register_op", "registry"]
 
 OP_PACKAGES = ("mappers", "filters", "deduplicators", "selectors")
 
+_EXTRA: dict[str, type[Op]] = {}
+
 
 @cache
-def registry() -> dict[str, type[Op]]:
-    """All ops by name, importing every op module once."""
-    ops: dict[str, type[Op]] = {}
+def _index() -> dict[str, str]:
+    """Op name -> module path, from file names alone (no imports)."""
+    found = {}
     for package in OP_PACKAGES:
         pkg = importlib.import_module(f"{__name__}.{package}")
         for info in pkgutil.iter_modules(pkg.__path__):
-            if info.name.startswith("_"):
-                continue
-            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-            found = [
-                obj
-                for obj in vars(module).values()
-                if inspect.isclass(obj) and issubclass(obj, Op) and obj.__module__ == module.__name__
-            ]
-            if len(found) != 1:
-                msg = f"{module.__name__} must define exactly one op, found {[c.__name__ for c in found]}"
-                raise TypeError(msg)
-            ops[found[0].name] = found[0]
-    return dict(sorted(ops.items()))
+            if not info.name.startswith("_"):
+                found[info.name] = f"{pkg.__name__}.{info.name}"
+    return found
+
+
+def op_names() -> list[str]:
+    """Every registered op name, sorted, without importing the ops."""
+    return sorted({*_index(), *_EXTRA})
+
+
+@cache
+def _load(module_path: str) -> type[Op]:
+    module = importlib.import_module(module_path)
+    found = [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, Op) and obj.__module__ == module.__name__
+    ]
+    if len(found) != 1:
+        msg = f"{module.__name__} must define exactly one op, found {[c.__name__ for c in found]}"
+        raise TypeError(msg)
+    return found[0]
+
+
+def get_op_class(name: str, *, where: str = "") -> type[Op]:
+    """The op class registered as ``name``; :class:`UnknownOpError` names the closest ones."""
+    if name in _EXTRA:
+        return _EXTRA[name]
+    path = _index().get(name)
+    if path is None:
+        raise UnknownOpError(name, op_names(), where=where)
+    return _load(path)
+
+
+def registry() -> dict[str, type[Op]]:
+    """All ops by name (imports every op module)."""
+    return {name: get_op_class(name) for name in op_names()}
 
 
 def register_op(cls: type[Op]) -> type[Op]:
@@ -48,13 +75,5 @@ def register_op(cls: type[Op]) -> type[Op]:
     if not cls.name:
         msg = f"{cls.__qualname__} must set a `name` to be registered"
         raise TypeError(msg)
-    registry()[cls.name] = cls
+    _EXTRA[cls.name] = cls
     return cls
-
-
-def get_op_class(name: str, *, where: str = "") -> type[Op]:
-    """The op class registered as ``name``; :class:`UnknownOpError` names the closest ones."""
-    ops = registry()
-    if name not in ops:
-        raise UnknownOpError(name, ops, where=where)
-    return ops[name]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from recipe_copilot.engine.ops.base import Mapper, OpParams
 from recipe_copilot.engine.ops.common.chars import VARIOUS_WHITESPACES
 
-_TO_SPACE = str.maketrans(dict.fromkeys(VARIOUS_WHITESPACES, " "))
+# one character class scanned in C; much faster than str.translate with a dict table
+_ODD_SPACE = re.compile("[" + "".join(re.escape(c) for c in sorted(VARIOUS_WHITESPACES - {" "})) + "]")
 
 
 class WhitespaceNormalizationMapper(Mapper):
@@ -23,4 +26,4 @@ class WhitespaceNormalizationMapper(Mapper):
     cost = 0.2
 
     def process_text(self, text: str) -> str:
-        return text.strip().translate(_TO_SPACE)
+        return _ODD_SPACE.sub(" ", text.strip())
