@@ -1,21 +1,8 @@
-"""Shared fixtures: small datasets written to a temporary folder."""
+"""Shared fixtures (helpers such as write_jsonl live in recipe_copilot.engine.testing)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import orjson
 import pytest
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-    return path
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    return [orjson.loads(line) for line in Path(path).read_bytes().splitlines() if line.strip()]
 
 
 @pytest.fixture

@@ -17,12 +17,31 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import Field
 
 from recipe_copilot.engine.executors import InProcessExecutor, LocalExecutor
+from recipe_copilot.engine.ops import register_op
+from recipe_copilot.engine.ops.base import Mapper, OpParams
 from recipe_copilot.engine.recipe import recipe_from_mapping
 from recipe_copilot.engine.runrecord import RunRecord
 
-__all__ = ["RunOutcome", "run_rows"]
+__all__ = ["FailingMapper", "RunOutcome", "read_jsonl", "run_rows", "write_jsonl"]
+
+
+@register_op
+class FailingMapper(Mapper):
+    """Upper-cases text, but raises on texts containing a trigger word (a fake for fault tests)."""
+
+    name = "fake_failing_mapper"
+
+    class Params(OpParams):
+        trigger: str = Field("boom", description="Texts containing this make the op raise.")
+
+    def process_text(self, text: str) -> str:
+        if self.params.trigger in text:
+            msg = f"cannot handle {self.params.trigger!r}"
+            raise RuntimeError(msg)
+        return text.upper()
 
 
 @dataclass
@@ -44,10 +63,20 @@ class RunOutcome:
         return [(r.get("__dj__stats__") or {}).get(key) for r in self.rows]
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Rows of a JSON-lines file ([] when it does not exist)."""
+    path = Path(path)
     if not path.exists():
         return []
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
+    """Write rows as JSON lines (creating folders); return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path
 
 
 def run_rows(
@@ -71,8 +100,7 @@ def run_rows(
     """
     base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="rc-test-"))
     base.mkdir(parents=True, exist_ok=True)
-    data = base / "input.jsonl"
-    data.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    data = write_jsonl(base / "input.jsonl", rows)
     raw = {
         "dataset_path": str(data),
         "export_path": str(base / "out" / "out.jsonl"),
@@ -84,9 +112,9 @@ def run_rows(
     recipe = recipe_from_mapping(raw, source="test recipe")
     executor = InProcessExecutor(recipe) if np <= 1 else LocalExecutor(recipe)
     record = executor.run()
-    out_rows = [r for p in record.outputs for r in _read_jsonl(Path(p))]
-    errors = _read_jsonl(Path(record.errors_path)) if record.errors_path else []
+    out_rows = [r for p in record.outputs for r in read_jsonl(Path(p))]
+    errors = read_jsonl(Path(record.errors_path)) if record.errors_path else []
     traces = {}
     if record.trace_dir:
-        traces = {p.stem: _read_jsonl(p) for p in sorted(Path(record.trace_dir).glob("*.jsonl"))}
+        traces = {p.stem: read_jsonl(p) for p in sorted(Path(record.trace_dir).glob("*.jsonl"))}
     return RunOutcome(out_rows, errors, traces, record)

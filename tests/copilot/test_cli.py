@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from conftest import read_jsonl, write_jsonl
+
+from recipe_copilot.engine.testing import read_jsonl, write_jsonl
 
 
 def copilot(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fake_ops  # noqa: F401 - registers test_exploding_mapper
 import orjson
 import pyarrow.parquet as pq
 import pytest
-from conftest import read_jsonl, write_jsonl
 
 from recipe_copilot.engine.errors import RunCancelled
 from recipe_copilot.engine.executors import InProcessExecutor, LocalExecutor
@@ -14,7 +12,7 @@ from recipe_copilot.engine.executors import base as executor_base
 from recipe_copilot.engine.io import readers
 from recipe_copilot.engine.recipe import recipe_from_mapping
 from recipe_copilot.engine.runrecord import load_run_record
-from recipe_copilot.engine.testing import run_rows
+from recipe_copilot.engine.testing import read_jsonl, run_rows, write_jsonl
 
 PROCESS = [
     {"whitespace_normalization_mapper": None},
@@ -43,18 +41,18 @@ def test_np2_matches_np1_and_keeps_order(tmp_path, docs, monkeypatch):
 
 def test_failing_sample_is_quarantined_not_lost():
     rows = [{"text": "fine one"}, {"text": "boom here"}, {"text": "also fine"}, {"text": 7}]
-    out = run_rows(rows, [{"test_exploding_mapper": None}])
+    out = run_rows(rows, [{"fake_failing_mapper": None}])
     assert out.texts == ["FINE ONE", "ALSO FINE"]
     reasons = sorted(e["error"] for e in out.errors)
     assert reasons == ["RuntimeError: cannot handle 'boom'", "field 'text' is int, expected str"]
-    assert {e["op"] for e in out.errors} == {"test_exploding_mapper"}
+    assert {e["op"] for e in out.errors} == {"fake_failing_mapper"}
     assert out.record.errors == 2
     assert out.record.ops[0].rows_in == 4 and out.record.ops[0].rows_out == 2
 
 
 def test_skip_op_error_false_stops_the_run(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
-        run_rows([{"text": "boom"}], [{"test_exploding_mapper": None}], skip_op_error=False, workdir=tmp_path)
+        run_rows([{"text": "boom"}], [{"fake_failing_mapper": None}], skip_op_error=False, workdir=tmp_path)
     assert not (tmp_path / "out" / "out.jsonl").exists()  # nothing half-written is visible
 
 

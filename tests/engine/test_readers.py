@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-from conftest import write_jsonl
 
 from recipe_copilot.engine.errors import DatasetError
 from recipe_copilot.engine.io.readers import decode_chunk, iter_chunks, resolve_inputs
+from recipe_copilot.engine.testing import write_jsonl
 
 ROWS = [{"text": f"doc {i} é", "meta": {"n": i}} for i in range(25)]
 
