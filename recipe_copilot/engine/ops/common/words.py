@@ -8,10 +8,22 @@ special characters, joining neighbours for languages written without spaces).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from itertools import repeat
 
+from recipe_copilot.engine.ops.common.chars import SPECIAL_CHARACTERS
 from recipe_copilot.engine.sample import SampleBatch
 
-__all__ = ["batch_words", "refine_words", "split_words", "strip_chars", "words_augmentation"]
+__all__ = [
+    "batch_refined_words",
+    "batch_words",
+    "refine_words",
+    "split_words",
+    "strip_chars",
+    "words_augmentation",
+]
+
+#: the special characters an ASCII word can hold, for a C-level ``str.strip``
+_ASCII_SPECIAL = "".join(sorted(c for c in SPECIAL_CHARACTERS if len(c) == 1 and c.isascii()))
 
 
 def split_words(text: str, *, new_line: bool = True, tab: bool = True) -> list[str]:
@@ -24,7 +36,7 @@ def split_words(text: str, *, new_line: bool = True, tab: bool = True) -> list[s
         text = text.replace("\n", " ")
     if tab:
         text = text.replace("\t", " ")
-    return [w for w in text.split(" ") if w]
+    return list(filter(None, text.split(" ")))
 
 
 def strip_chars(word: str, chars: Collection[str]) -> str:
@@ -63,7 +75,10 @@ def refine_words(
 
 
 def batch_words(
-    batch: SampleBatch, column: str, tokenizer: Callable[[str], list[str]] | None = None, tokenizer_id: str | None = None
+    batch: SampleBatch,
+    column: str,
+    tokenizer: Callable[[str], list[str]] | None = None,
+    tokenizer_id: str | None = None,
 ) -> list[list[str]]:
     """The raw word split of every row of ``column``, computed once per batch.
 
@@ -77,3 +92,47 @@ def batch_words(
     if tokenizer is None:
         return batch.cached(("words", None), column, lambda texts: [split_words(t) for t in texts])
     return batch.cached(("words", tokenizer_id), column, lambda texts: [tokenizer(t) for t in texts])
+
+
+def batch_refined_words(
+    batch: SampleBatch,
+    column: str,
+    *,
+    lower_case: bool,
+    use_words_aug: bool = False,
+    words_aug_group_sizes: Sequence[int] = (2,),
+    words_aug_join_char: str = "",
+) -> list[list[str]]:
+    """The whitespace split of every row, stripped of ``SPECIAL_CHARACTERS``, computed once per batch.
+
+    Words left empty by the stripping are dropped; ``lower_case`` and the word-group options
+    are those of :func:`refine_words`. Ops asking for the same refinement share the result.
+    """
+    sizes = tuple(words_aug_group_sizes) if use_words_aug else ()
+    join = words_aug_join_char if use_words_aug else ""
+    key = ("refined_words", lower_case, use_words_aug, sizes, join)
+
+    def compute(texts: list) -> list[list[str]]:
+        out = [_stripped(t, w, lower_case) for t, w in zip(texts, batch_words(batch, column), strict=True)]
+        if use_words_aug:
+            out = [w + [g for n in sizes for g in words_augmentation(w, n, join)] for w in out]
+        return out
+
+    return batch.cached(key, column, compute)
+
+
+def _stripped(text: str, words: list[str], lower_case: bool) -> list[str]:
+    """``refine_words(words, lower_case=..., strip=SPECIAL_CHARACTERS)``, at C speed where it can."""
+    if lower_case:
+        words = list(map(str.lower, words))
+    if text.isascii():
+        return list(filter(None, map(str.strip, words, repeat(_ASCII_SPECIAL))))
+    out = []
+    for word in words:
+        if word.isascii():
+            word = word.strip(_ASCII_SPECIAL)
+        elif word[0] in SPECIAL_CHARACTERS or word[-1] in SPECIAL_CHARACTERS:
+            word = strip_chars(word, SPECIAL_CHARACTERS)
+        if word:
+            out.append(word)
+    return out

@@ -1,0 +1,26 @@
+"""The ``tokenization`` option of Data-Juicer's word-based filters, which needs a model we cannot fetch.
+
+Data-Juicer splits words with a sentencepiece model (``<lang>.sp.model``) or, for
+alphanumeric_filter, a Hugging Face tokenizer, downloaded at run time. This engine runs
+offline, so ``tokenization: true`` is refused when the recipe is validated, with the way out.
+"""
+
+from __future__ import annotations
+
+__all__ = ["refuse_tokenization"]
+
+
+def refuse_tokenization(enabled: bool, model: str) -> bool:
+    """Return ``enabled`` if false; raise ValueError (a params validation error) if true.
+
+    Args:
+        enabled: the op's ``tokenization`` value.
+        model: what Data-Juicer would download, for the message.
+    """
+    if enabled:
+        msg = (
+            f"tokenization=true needs {model}, which Data-Juicer downloads at run time and this "
+            "engine cannot (it runs offline); set tokenization: false to split words on whitespace"
+        )
+        raise ValueError(msg)
+    return enabled

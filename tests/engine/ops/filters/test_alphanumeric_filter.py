@@ -1,0 +1,54 @@
+"""alphanumeric_filter: alnum_ratio per text, bounds, and the refused tokenization option."""
+
+from __future__ import annotations
+
+import pytest
+
+from recipe_copilot.engine.errors import ParamError
+from recipe_copilot.engine.testing import run_rows
+
+
+def _stats(texts: list[str], **params: object) -> list[float]:
+    keep_all = {"min_ratio": -1.0, "max_ratio": 2.0, **params}
+    out = run_rows([{"text": t} for t in texts], [{"alphanumeric_filter": keep_all}])
+    assert out.texts == texts
+    return out.stats("alnum_ratio")
+
+
+def test_ratio_by_hand() -> None:
+    # "abc1": 4/4; "a!!!": 1/4; CJK letters count, punctuation not: 4/5; ½ ² ٣ are numeric
+    assert _stats(["abc1", "a!!!", "数据ab!", "½²٣", "a b"]) == [1.0, 0.25, 0.8, 1.0, 2 / 3]
+
+
+def test_empty_text_is_zero() -> None:
+    assert _stats([""]) == [0.0]
+
+
+def test_long_unicode_text_matches_a_per_character_count() -> None:
+    text = ("Grüße, 世界! 123 — ok? 😀 " * 40).strip()
+    expected = sum(1 for c in text if c.isalnum()) / len(text)
+    assert _stats([text]) == [expected]
+
+
+def test_default_min_is_closed() -> None:
+    rows = [{"text": "abc1"}, {"text": "a!!!"}, {"text": "!!!!"}]
+    out = run_rows(rows, ["alphanumeric_filter"])
+    assert out.texts == ["abc1", "a!!!"]  # 0.25 == min_ratio stays
+    out = run_rows(rows, [{"alphanumeric_filter": {"min_closed_interval": False}}])
+    assert out.texts == ["abc1"]
+
+
+def test_reversed_range_keeps_outside() -> None:
+    rows = [{"text": "abc1"}, {"text": "a!!!"}, {"text": "ab!!"}]
+    out = run_rows(rows, [{"alphanumeric_filter": {"min_ratio": 0.3, "max_ratio": 0.9, "reversed_range": True}}])
+    assert out.texts == ["abc1", "a!!!"]
+
+
+def test_tokenization_is_refused_with_the_reason() -> None:
+    with pytest.raises(ParamError, match=r"tokenization.*pythia-6\.9b-deduped.*tokenization: false"):
+        run_rows([{"text": "x"}], [{"alphanumeric_filter": {"tokenization": True}}])
+
+
+def test_bad_ratio_type() -> None:
+    with pytest.raises(ParamError, match="min_ratio"):
+        run_rows([{"text": "x"}], [{"alphanumeric_filter": {"min_ratio": "lots"}}])
