@@ -59,15 +59,19 @@ def make_docs(n: int, seed: int = 0) -> list[str]:
 
 
 def run_ours(name: str, docs: list[str], batch: int = 1000) -> tuple[float, list[int]]:
+    """Our op's map side over batches of ``batch`` rows, then its reduce, in this process."""
+    import numpy as np
+
     from recipe_copilot.engine.ops import get_op_class
     from recipe_copilot.engine.sample import SampleBatch
 
     t0 = time.perf_counter()
     op = get_op_class(name)()
     op.ensure_ready()
-    parts = [op.keys_batch(SampleBatch.from_rows([{"text": t} for t in docs[i : i + batch]])) for i in range(0, len(docs), batch)]
-    import numpy as np
-
+    parts = [
+        op.keys_batch(SampleBatch.from_rows([{"text": t} for t in docs[i : i + batch]]))
+        for i in range(0, len(docs), batch)
+    ]
     keys = np.concatenate(parts) if isinstance(parts[0], np.ndarray) else [k for p in parts for k in p]
     result = op.select(keys)
     return time.perf_counter() - t0, [int(i) for i in np.flatnonzero(result.keep)]
@@ -92,7 +96,9 @@ def main() -> None:
         path = Path(tmp) / "docs.json"
         path.write_text(json.dumps(docs))
         env = {**os.environ, "HF_DATASETS_CACHE": tmp}
-        proc = subprocess.run([args.dj, "-c", DJ_SCRIPT, name, str(path)], capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [args.dj, "-c", DJ_SCRIPT, name, str(path)], capture_output=True, text=True, env=env, check=False
+        )
     if proc.returncode:
         print("Data-Juicer failed:\n" + proc.stderr[-2000:])
         sys.exit(1)

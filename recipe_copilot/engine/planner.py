@@ -5,7 +5,8 @@ fused on every chunk, then the map side of the global ops (deduplicators, select
 end the stage. Consecutive global ops share one pass: their keys are computed together and
 their reduce sides run one after the other. Within a run of consecutive filters (no mapper
 in between), filters are ordered cheapest first: filters commute, so the kept samples and
-their stats are the same, and the expensive ones see fewer samples.
+their stats are the same, and the expensive ones see fewer samples. A filter that reads
+other filters' stats (``general_field_filter`` on ``__dj__stats__``) is a barrier.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def plan_recipe(recipe: Recipe, *, reorder: bool = True) -> Plan:
         if kind == "filter":
             if stages[-1].global_ops:
                 stages.append(Stage())
+            if spec.op_class.reads_stats(spec.params):  # must stay after the filters before it
+                flush()
+                stages[-1].ops.append(spec)
+                continue
             run.append(spec)
             continue
         flush()

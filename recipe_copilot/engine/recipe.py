@@ -81,7 +81,7 @@ class OpSpec(BaseModel):
 
     def build(self) -> Op:
         """A fresh op instance (call once per worker process)."""
-        return self.op_class(self.params)
+        return self.op_class(self.params, index=self.index)
 
     def own_params(self) -> dict[str, Any]:
         """The parameters the recipe set (inherited globals and untouched defaults left out)."""

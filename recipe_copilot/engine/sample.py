@@ -179,6 +179,11 @@ class SampleBatch:
         """Remove column ``key`` if present."""
         self._cols.pop(key, None)
 
+    def rename_column(self, old: str, new: str) -> None:
+        """Rename column ``old`` (if present) to ``new``."""
+        if old in self._cols:
+            self._cols[new] = self._cols.pop(old)
+
     def set_stat(self, key: str, values: Sequence, rows: Sequence[int] | None = None) -> None:
         """Store stat ``key``: for every row, or only for ``rows`` (others keep their value)."""
         if rows is None:
@@ -232,9 +237,7 @@ class SampleBatch:
         for i in range(self._len):
             row = dict(base[i]) if isinstance(base[i], dict) else {}
             for k in keys:
-                v = self.stats[k][i]
-                if v is not None:
-                    row[k] = v
+                row[k] = self.stats[k][i]
             out.append(row)
         return out
 

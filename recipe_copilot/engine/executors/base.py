@@ -28,10 +28,13 @@ from recipe_copilot.engine.ops.base import GlobalOp, OpRun
 from recipe_copilot.engine.planner import Plan, plan_recipe
 from recipe_copilot.engine.recipe import Recipe
 from recipe_copilot.engine.runrecord import OpReport, RunRecord
+from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = ["Executor", "ProgressEvent"]
 
 _SAVE_EVERY_S = 1.0
+#: rows per chunk when a stage's input is re-ordered by a selector
+_REORDER_ROWS = 1000
 
 
 @dataclass
@@ -139,8 +142,8 @@ class Executor:
             shutil.rmtree(ckpt, ignore_errors=True)
             ckpt.mkdir(parents=True, exist_ok=True)
             errors_path.unlink(missing_ok=True)
-            state = {"stage": _StageState(), "keep": None, "prev_rows": [], "runs": runs, "rows_in": 0,
-                     "pairs": {"captured": {}, "offsets": np.zeros(1, dtype=np.int64)}}
+            state = {"stage": _StageState(), "keep": None, "order": None, "prev_rows": [], "runs": runs,
+                     "rows_in": 0, "pairs": {"captured": {}, "pairs": {}, "offsets": np.zeros(1, dtype=np.int64)}}
         else:
             record.resumed = True
             runs = state["runs"]
@@ -229,6 +232,7 @@ class Executor:
                 state["prev_rows"] = st.rows_per_chunk
                 if stage_idx > 0:
                     (ckpt / f"spill-{stage_idx - 1}.bin").unlink(missing_ok=True)
+                    (ckpt / f"rows-{stage_idx - 1}.bin").unlink(missing_ok=True)
                 self.progress(ProgressEvent("done", stage_idx, n_stages, total_bytes=total, bytes_done=total,
                                             rows_done=sum(st.rows_per_chunk)))
                 if not last:
@@ -264,6 +268,9 @@ class Executor:
     def _works(self, stage_idx: int, files: list[InputFile], ckpt: Path, state: dict, *, skip: int) -> Iterator[ChunkWork]:
         if stage_idx == 0:
             chunks: Iterable[Chunk | bytes] = self._limited(iter_chunks(files))
+        elif state.get("order") is not None:
+            yield from self._reordered_works(stage_idx, ckpt, state, skip=skip)
+            return
         else:
             chunks = SpillFile(ckpt / f"spill-{stage_idx - 1}.bin").segments()
         keep = state["keep"]
@@ -278,7 +285,39 @@ class Executor:
                 lo, hi = int(offsets[i]), int(offsets[i + 1])
                 mask = keep[lo:hi]
                 capture = [g - lo for g in captures.get(i, [])]
-            yield ChunkWork(stage_idx, i, chunk, mask, capture)
+            yield ChunkWork(stage_idx, i, chunk, mask, capture, state.get("finish", []))
+
+    def _reordered_works(self, stage_idx: int, ckpt: Path, state: dict, *, skip: int) -> Iterator[ChunkWork]:
+        """The previous stage's kept rows in the order its global ops chose, as new chunks.
+
+        Kept rows are first copied one by one to a side file (bounded memory), then read back
+        in the chosen order, ``_REORDER_ROWS`` rows per chunk.
+        """
+        order: np.ndarray = state["order"]
+        keep: np.ndarray = state["keep"]
+        want = {g for ids in state["pairs"].get("want", {}).values() for g in ids}
+        rows_path = ckpt / f"rows-{stage_idx - 1}.bin"
+        where = np.full(len(keep), -1, dtype=np.int64)
+        g = 0
+        with open(rows_path, "wb") as out:
+            for segment in SpillFile(ckpt / f"spill-{stage_idx - 1}.bin").segments():
+                for row in SpillFile.decode(segment).to_rows():
+                    if keep[g]:
+                        where[g] = out.tell()
+                        pickle.dump(row, out, protocol=5)
+                    if g in want:
+                        state["pairs"]["captured"][(stage_idx - 1, g)] = row
+                    g += 1
+        with open(rows_path, "rb") as src:
+            for i, start in enumerate(range(0, len(order), _REORDER_ROWS)):
+                if i < skip:
+                    continue
+                rows = []
+                for gid in order[start : start + _REORDER_ROWS]:
+                    src.seek(where[gid])
+                    rows.append(pickle.load(src))
+                yield ChunkWork(stage_idx, i, SpillFile.segment(SampleBatch.from_rows(rows)),
+                                finish=state.get("finish", []))
 
     def _limited(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         if self.max_samples is None:
@@ -293,6 +332,7 @@ class Executor:
             yield chunk
 
     def _reduce(self, stage_idx: int, global_ops: list, keys_path: Path, state: dict) -> None:
+        """Decide over the whole stage output: which rows stay, and in which order."""
         parts: dict[str, list] = {}
         with open(keys_path, "rb") as fh:
             while True:
@@ -302,34 +342,50 @@ class Executor:
                     break
                 for col, values in chunk_keys.items():
                     parts.setdefault(col, []).append(values)
-        n = sum(state["stage"].rows_per_chunk)
-        keep = np.ones(n, dtype=bool)
-        chunk_of = np.repeat(np.arange(len(state["stage"].rows_per_chunk)), state["stage"].rows_per_chunk)
-        offsets = np.concatenate([[0], np.cumsum(state["stage"].rows_per_chunk)]).astype(np.int64)
+        rows_per_chunk = state["stage"].rows_per_chunk
+        n = sum(rows_per_chunk)
+        chunk_of = np.repeat(np.arange(len(rows_per_chunk)), rows_per_chunk)
+        current = np.arange(n, dtype=np.int64)  # surviving rows, in output order
+        reordered = False
+        finish: list[tuple[int, str]] = []
         want: dict[int, list[int]] = {}
-        pair_list = state["pairs"].setdefault("pairs", {})
-        state["pairs"].setdefault("captured", {})
         for spec in global_ops:
             op: GlobalOp = spec.build()  # type: ignore[assignment]
             op.ensure_ready()
             t0 = time.perf_counter()
             keys = _concat(parts.get(op.column, []))
-            idx = np.flatnonzero(keep)
-            subset = keys[idx] if isinstance(keys, np.ndarray) else [keys[i] for i in idx]
+            if len(current) == n and not reordered:  # nothing dropped or moved yet: no copy
+                subset = keys
+            else:
+                subset = keys[current] if isinstance(keys, np.ndarray) else [keys[i] for i in current]
             result = op.select(subset)
-            keep[idx[~result.keep]] = False
+            if result.order is not None:
+                reordered = reordered or bool(np.any(np.diff(result.order) < 0))
+                survivors = current[result.order]
+            else:
+                survivors = current[result.keep]
+            if result.state is not None:
+                path = keys_path.with_name(f"finish-{spec.index}.pkl")
+                with open(path, "wb") as fh:
+                    pickle.dump(result.state, fh, protocol=5)
+                finish.append((spec.index, str(path)))
             run = state["runs"][spec.index]
-            run.rows_in += len(idx)
-            run.rows_out += int(result.keep.sum())
+            run.rows_in = len(current)  # the map side counted every row; the decision sees the survivors
+            run.rows_out = len(survivors)
             run.seconds += time.perf_counter() - t0
-            if run.trace_cap:
-                chosen = [(int(idx[a]), int(idx[b])) for a, b in result.pairs[: run.trace_cap]]
-                pair_list[spec.index] = (stage_idx, chosen)
+            if run.trace_cap and result.pairs:
+                chosen = [(int(current[a]), int(current[b])) for a, b in result.pairs[: run.trace_cap]]
+                state["pairs"]["pairs"][spec.index] = (stage_idx, chosen)
                 for g in {x for p in chosen for x in p}:
                     want.setdefault(int(chunk_of[g]), []).append(g)
+            current = survivors
+        keep = np.zeros(n, dtype=bool)
+        keep[current] = True
         state["keep"] = keep
+        state["order"] = current if reordered else None
+        state["finish"] = finish
         state["pairs"]["want"] = want
-        state["pairs"]["offsets"] = offsets
+        state["pairs"]["offsets"] = np.concatenate([[0], np.cumsum(rows_per_chunk)]).astype(np.int64)
 
     def _write_traces(self, trace_dir: Path, state: dict) -> Path:
         trace_dir.mkdir(parents=True, exist_ok=True)
@@ -385,7 +441,7 @@ def _flush(fh: Any) -> dict:
 
 def _spill_writer(fh: Any) -> Callable[[bytes, int], None]:
     def write(payload: bytes, _rows: int) -> None:
-        fh.write(payload)
+        fh.write(SpillFile.frame(payload))
 
     return write
 

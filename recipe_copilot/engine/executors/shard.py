@@ -6,6 +6,7 @@ ops, the map side of global ops, quarantine and encoding all happen here, identi
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,10 @@ import numpy as np
 
 from recipe_copilot.engine.io.readers import Chunk, decode_chunk
 from recipe_copilot.engine.io.writers import SpillFile, encode_batch
-from recipe_copilot.engine.ops.base import GlobalOp, Op, OpRun
+from recipe_copilot.engine.ops.base import Deduplicator, GlobalOp, Op, OpRun
 from recipe_copilot.engine.planner import Plan
 from recipe_copilot.engine.recipe import Recipe
-from recipe_copilot.engine.sample import META, STATS
+from recipe_copilot.engine.sample import META
 
 __all__ = ["ChunkResult", "ChunkWork", "ShardRunner"]
 
@@ -31,6 +32,7 @@ class ChunkWork:
         chunk: an input chunk (stage 0) or a spilled segment (later stages).
         keep: the previous stage's global decision for this chunk's rows, if any.
         capture: rows (before ``keep``) to send back whole, for duplicate-pair traces.
+        finish: (op index, state file) of global ops whose decision edits the kept rows.
     """
 
     stage: int
@@ -38,6 +40,7 @@ class ChunkWork:
     chunk: Chunk | bytes
     keep: np.ndarray | None = None
     capture: list[int] = field(default_factory=list)
+    finish: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,10 +74,17 @@ class ShardRunner:
         self.stages: list[list[tuple[int, Op]]] = [
             [(spec.index, spec.build()) for spec in (*st.ops, *st.global_ops)] for st in plan.stages
         ]
-        hidden = {op.column for ops in self.stages for _, op in ops if isinstance(op, GlobalOp)}
-        self.drop_on_export = set() if recipe.keep_hashes_in_res_ds else hidden
-        if not recipe.keep_stats_in_res_ds:
-            self.drop_on_export.add(META)
+        globals_ = [op for ops in self.stages for _, op in ops if isinstance(op, GlobalOp)]
+        #: hidden key columns that leave with the output, under Data-Juicer's hash names
+        self.exported_keys = {
+            op.column: op.key_column
+            for op in globals_
+            if recipe.keep_hashes_in_res_ds and isinstance(op, Deduplicator) and op.key_column
+        }
+        self.hidden = {op.column for op in globals_} - set(self.exported_keys)
+        self.add_suffix = any(op.needs_suffix for ops in self.stages for _, op in ops)
+        self._globals = {op.index: op for op in globals_}
+        self._states: dict[str, Any] = {}
 
     def setup(self) -> None:
         """Load every op's resources (word lists, models) up front."""
@@ -86,7 +96,7 @@ class ShardRunner:
         """Process one chunk through stage ``work.stage``."""
         bad: list[dict] = []
         if isinstance(work.chunk, Chunk):
-            batch, bad = decode_chunk(work.chunk)
+            batch, bad = decode_chunk(work.chunk, add_suffix=self.add_suffix)
             bytes_in = work.chunk.nbytes
         else:
             batch = SpillFile.decode(work.chunk)
@@ -98,6 +108,11 @@ class ShardRunner:
             captured = dict(zip(work.capture, rows, strict=True))
         if work.keep is not None:
             batch.keep_rows(work.keep.tolist())
+        for op_index, path in work.finish:
+            if path not in self._states:
+                with open(path, "rb") as fh:
+                    self._states[path] = pickle.load(fh)
+            batch = self._globals[op_index].finish_batch(batch, self._states[path])
         runs = []
         for op_index, op in self.stages[work.stage]:
             run = OpRun(trace_cap=self.trace_cap.get(op_index, 0))
@@ -108,17 +123,16 @@ class ShardRunner:
             if isinstance(op, GlobalOp):
                 values = batch.column(op.column)
                 keys[op.column] = _stack(values)
-        last = work.stage == len(self.stages) - 1
-        if last:
-            payload = encode_batch(
-                batch, self.recipe.export_format, keep_stats=self.recipe.keep_stats_in_res_ds,
-                drop=self.drop_on_export if self.recipe.keep_stats_in_res_ds else self.drop_on_export | {STATS},
-            )
+        for column in self.hidden & set(keys):
+            batch.drop_column(column)
+        if work.stage == len(self.stages) - 1:
+            for column, name in self.exported_keys.items():
+                batch.rename_column(column, name)
+            keep_stats = self.recipe.keep_stats_in_res_ds
+            drop = set() if keep_stats else {META}
+            payload = encode_batch(batch, self.recipe.export_format, keep_stats=keep_stats, drop=drop)
         else:
-            for column in keys:
-                if column in self.drop_on_export:
-                    batch.drop_column(column)
-            payload = SpillFile.encode(batch)
+            payload = SpillFile.segment(batch)
         return ChunkResult(work.index, payload, rows_in, len(batch), bytes_in, keys, runs, bad, captured)
 
 

@@ -23,13 +23,14 @@ from typing import Literal
 import orjson
 
 from recipe_copilot.engine.errors import DatasetError
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.sample import SUFFIX, SampleBatch
 
 __all__ = [
     "CHUNK_BYTES",
     "Chunk",
     "InputFile",
     "decode_chunk",
+    "file_suffix",
     "fingerprint_inputs",
     "iter_chunks",
     "resolve_inputs",
@@ -76,6 +77,7 @@ class Chunk:
     payload: bytes | list
     first_line: int = 1
     nbytes: int = 0
+    suffix: str = ""
 
 
 def _suffixes(path: Path) -> tuple[str, str | None]:
@@ -176,13 +178,23 @@ def _open_binary(f: InputFile) -> io.BufferedIOBase:
     return open(f.path, "rb")
 
 
+def file_suffix(f: InputFile) -> str:
+    """The ``__dj__suffix__`` of a file, as Data-Juicer writes it: ``.jsonl``, ``.jsonl.gz``."""
+    sfx = [s.lower() for s in Path(f.path).suffixes]
+    if f.compression and len(sfx) >= 2:
+        return "".join(sfx[-2:])
+    return sfx[-1] if sfx else ""
+
+
 def iter_chunks(files: list[InputFile], *, chunk_bytes: int | None = None) -> Iterator[Chunk]:
     """Cut the input into chunks, in a fixed order (the same input gives the same chunks)."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     index = 0
     for f in files:
+        suffix = file_suffix(f)
         for chunk in _file_chunks(f, chunk_bytes):
             chunk.index = index
+            chunk.suffix = suffix
             index += 1
             yield chunk
 
@@ -286,8 +298,21 @@ def _arrow_batches(f: InputFile) -> Iterator:
                 yield from reader
 
 
-def decode_chunk(chunk: Chunk) -> tuple[SampleBatch, list[dict]]:
-    """Turn a chunk into a batch; malformed lines come back as quarantine records."""
+def decode_chunk(chunk: Chunk, *, add_suffix: bool = False) -> tuple[SampleBatch, list[dict]]:
+    """Turn a chunk into a batch; malformed lines come back as quarantine records.
+
+    Args:
+        chunk: the chunk.
+        add_suffix: add ``__dj__suffix__`` (the file's suffix) where a row lacks it.
+    """
+    batch, bad = _decode(chunk)
+    if add_suffix:
+        values = batch.column(SUFFIX)
+        batch.set_column(SUFFIX, [chunk.suffix if v is None else v for v in values])
+    return batch, bad
+
+
+def _decode(chunk: Chunk) -> tuple[SampleBatch, list[dict]]:
     bad: list[dict] = []
     if chunk.kind == "rows":
         rows = chunk.payload

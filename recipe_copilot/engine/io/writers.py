@@ -220,14 +220,18 @@ class SpillFile:
         self.path = Path(path)
 
     @staticmethod
-    def encode(batch: SampleBatch) -> bytes:
-        """Serialise a batch (its stats folded into ``__dj__stats__``) for the spill."""
-        payload = pickle.dumps(batch.to_columns(keep_stats=True), protocol=5)
-        return _LEN.pack(len(payload)) + payload
+    def segment(batch: SampleBatch) -> bytes:
+        """Serialise a batch (its stats folded into ``__dj__stats__``) as one segment."""
+        return pickle.dumps(batch.to_columns(keep_stats=True), protocol=5)
+
+    @staticmethod
+    def frame(segment: bytes) -> bytes:
+        """The segment with its length prefix, as it is appended to the file."""
+        return _LEN.pack(len(segment)) + segment
 
     @staticmethod
     def decode(segment: bytes) -> SampleBatch:
-        """Inverse of :meth:`encode` (without the length prefix)."""
+        """Inverse of :meth:`segment`."""
         return SampleBatch(pickle.loads(segment))
 
     def segments(self) -> Iterator[bytes]:

@@ -127,10 +127,16 @@ class GlobalResult:
     Args:
         keep: one bool per row of the whole input of the op, in order.
         pairs: (dropped row, row it duplicates) for deduplicators; empty otherwise.
+        order: the kept rows in the order they are output, if not input order.
+        state: data for a second pass that edits the kept rows (e.g. lines to remove).
     """
 
     keep: np.ndarray
     pairs: list[tuple[int, int]] = field(default_factory=list)
+    #: the kept rows in output order, when the op reorders (Data-Juicer's selectors sort)
+    order: np.ndarray | None = None
+    #: what :meth:`GlobalOp.finish_batch` needs to edit the kept rows in the next pass
+    state: Any = None
 
 
 class Op:
@@ -149,6 +155,8 @@ class Op:
     cost: ClassVar[float] = 1.0
     #: whether the op reads the text field (rows whose text is not a str are quarantined)
     reads_text: ClassVar[bool] = True
+    #: whether the op reads ``__dj__suffix__`` (the reader then adds it, as Data-Juicer's does)
+    needs_suffix: ClassVar[bool] = False
     requires: ClassVar[tuple[str, ...]] = ()
     extra: ClassVar[str | None] = None
 
@@ -166,9 +174,11 @@ class Op:
         if bundled:
             cls.name = module.rsplit(".", 1)[-1]
 
-    def __init__(self, params: OpParams | None = None) -> None:
+    def __init__(self, params: OpParams | None = None, *, index: int = 0) -> None:
         self.params = params if params is not None else self.Params()
         self.text_key = self.params.text_key
+        #: position of the op in the recipe's process list
+        self.index = index
         self._ready = False
 
     # ----------------------------------------------------------------- construction
@@ -190,8 +200,10 @@ class Op:
 
     @classmethod
     def _explain(cls, err: Any) -> str:
-        loc = ".".join(str(p) for p in err["loc"]) or "(parameters)"
-        name = str(err["loc"][0]) if err["loc"] else ""
+        if not err["loc"]:  # a check across several parameters
+            return str(err["msg"]).removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in err["loc"])
+        name = str(err["loc"][0])
         if err["type"] == "extra_forbidden":
             near = closest(name, cls.Params.model_fields)
             hint = f" (did you mean {', '.join(near)}?)" if near else ""
@@ -209,7 +221,11 @@ class Op:
         """Check optional packages and call :meth:`setup` once."""
         if not self._ready:
             self.check_requirements()
-            self.setup()
+            try:
+                self.setup()
+            except ParamError as exc:
+                msg = f"process[{self.index}] {self.name}: {exc}"
+                raise ParamError(msg) from None
             self._ready = True
 
     @classmethod
@@ -360,6 +376,12 @@ class Filter(Op):
         """One bool per row: keep it or not."""
         raise NotImplementedError
 
+    @classmethod
+    def reads_stats(cls, params: OpParams) -> bool:
+        """Whether, with these params, the filter reads other filters' stats (the planner then
+        keeps it after them instead of reordering)."""
+        return False
+
     def in_range(self, values: list, lo: float | None, hi: float | None) -> list[bool]:
         """Data-Juicer's range test per value, honouring closed/open bounds and reversal."""
         p = self.params
@@ -392,8 +414,8 @@ class GlobalOp(Op):
     row); the executor concatenates the keys of all batches in order and calls ``select``.
     """
 
-    #: the hidden column the map side writes its keys to (dropped from the output unless
-    #: ``keep_hashes_in_res_ds``); Data-Juicer's names for the deduplicators
+    #: Data-Juicer's name for a deduplicator's hash column, used in the output when
+    #: ``keep_hashes_in_res_ds`` is set (keys travel in :attr:`column` until then)
     key_column: ClassVar[str] = ""
 
     def keys_batch(self, batch: SampleBatch) -> list | np.ndarray:
@@ -412,8 +434,8 @@ class GlobalOp(Op):
 
     @property
     def column(self) -> str:
-        """Where this op's keys are stored in a batch."""
-        return self.key_column or f"__dj__key__{self.name}"
+        """The hidden column this op's keys travel in (one per op of the recipe)."""
+        return f"__dj__key__{self.index}"
 
 
 class Deduplicator(GlobalOp):
@@ -423,10 +445,24 @@ class Deduplicator(GlobalOp):
 
 
 class Selector(GlobalOp):
-    """Selects a subset of the whole dataset (top-k, random, by field values)."""
+    """Selects a subset of the whole dataset (top-k, random, by field values).
+
+    Fill in ``output_order(keys)``: the rows Data-Juicer outputs, in its order (selectors
+    may sort, and a later selector's ties depend on that order, so it is kept).
+    """
 
     kind: ClassVar[OpKind] = "selector"
     reads_text: ClassVar[bool] = False
+
+    def output_order(self, keys: list | np.ndarray) -> np.ndarray:
+        """The selected rows, in output order."""
+        raise NotImplementedError
+
+    def select(self, keys: list | np.ndarray) -> GlobalResult:
+        order = np.asarray(self.output_order(keys), dtype=np.int64)
+        keep = np.zeros(len(keys), dtype=bool)
+        keep[order] = True
+        return GlobalResult(keep, order=order)
 
 
 def _type_name(annotation: Any) -> str:

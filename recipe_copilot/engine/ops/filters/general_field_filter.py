@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
 from recipe_copilot.engine.ops.common.expression import Condition, field_column
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.sample import STATS, SampleBatch
 
 _JSON_TYPES = (bool, int, float, str, list, dict, type(None))
 
@@ -42,6 +42,11 @@ class GeneralFieldFilter(Filter):
     stat_key = "general_field_filter_condition"
     cost = 0.1
     reads_text = False
+
+    @classmethod
+    def reads_stats(cls, params: FilterParams) -> bool:
+        source = params.filter_condition  # type: ignore[attr-defined]
+        return bool(source) and STATS in Condition(source).fields
 
     def setup(self) -> None:
         source = self.params.filter_condition

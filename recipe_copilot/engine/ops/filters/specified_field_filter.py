@@ -8,7 +8,7 @@ from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
 from recipe_copilot.engine.ops.common.expression import field_column
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.sample import STATS, SampleBatch
 
 
 class SpecifiedFieldFilter(Filter):
@@ -30,6 +30,10 @@ class SpecifiedFieldFilter(Filter):
 
     cost = 0.1
     reads_text = False
+
+    @classmethod
+    def reads_stats(cls, params: FilterParams) -> bool:
+        return params.field_key.startswith(STATS + ".")  # type: ignore[attr-defined]
 
     def compute_stats_batch(self, batch: SampleBatch) -> None:
         key = self.params.field_key

@@ -27,6 +27,7 @@ class SuffixFilter(Filter):
 
     cost = 0.1
     reads_text = False
+    needs_suffix = True
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         wanted = self.params.suffixes

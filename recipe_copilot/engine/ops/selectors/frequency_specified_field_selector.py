@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import GlobalResult, OpParams, Selector
+from recipe_copilot.engine.ops.base import OpParams, Selector
 from recipe_copilot.engine.ops.common.expression import field_column
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -41,11 +41,6 @@ class FrequencySpecifiedFieldSelector(Selector):
         if not self.params.field_key:
             return [None] * len(batch)
         return list(field_column(batch, self.params.field_key))
-
-    def select(self, keys: list | np.ndarray) -> GlobalResult:
-        keep = np.zeros(len(keys), dtype=bool)
-        keep[self.output_order(keys)] = True
-        return GlobalResult(keep)
 
     def output_order(self, keys: list | np.ndarray) -> np.ndarray:
         """The rows Data-Juicer outputs, in its order: group by group, largest group first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from recipe_copilot.engine.ops.base import GlobalResult, OpParams, Selector
+from recipe_copilot.engine.ops.base import OpParams, Selector
 from recipe_copilot.engine.sample import SampleBatch
 
 #: Data-Juicer shuffles with this seed, so its choice is reproducible and so is ours
@@ -43,11 +43,6 @@ class RandomSelector(Selector):
 
     def keys_batch(self, batch: SampleBatch) -> list:
         return [None] * len(batch)
-
-    def select(self, keys: list | np.ndarray) -> GlobalResult:
-        keep = np.zeros(len(keys), dtype=bool)
-        keep[self.output_order(keys)] = True
-        return GlobalResult(keep)
 
     def output_order(self, keys: list | np.ndarray) -> np.ndarray:
         """The rows Data-Juicer outputs, in its order: the head of the shuffle (cycled past n)."""

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from pydantic import Field, field_validator
 
-from recipe_copilot.engine.ops.base import GlobalResult, OpParams, Selector
+from recipe_copilot.engine.ops.base import OpParams, Selector
 from recipe_copilot.engine.ops.common.expression import field_column
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -45,11 +45,6 @@ class TagsSpecifiedFieldSelector(Selector):
         if not self.params.field_key:
             return [None] * len(batch)
         return list(field_column(batch, self.params.field_key))
-
-    def select(self, keys: list | np.ndarray) -> GlobalResult:
-        keep = np.zeros(len(keys), dtype=bool)
-        keep[self.output_order(keys)] = True
-        return GlobalResult(keep)
 
     def output_order(self, keys: list | np.ndarray) -> np.ndarray:
         """The rows Data-Juicer outputs, in its order (input order here)."""

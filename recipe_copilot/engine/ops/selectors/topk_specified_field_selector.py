@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import GlobalResult, OpParams, Selector
+from recipe_copilot.engine.ops.base import OpParams, Selector
 from recipe_copilot.engine.ops.common.expression import extreme_indices, field_column, to_number
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -42,11 +42,6 @@ class TopkSpecifiedFieldSelector(Selector):
             return list(values)
         reverse = self.params.reverse
         return [to_number(v, reverse) for v in values]
-
-    def select(self, keys: list | np.ndarray) -> GlobalResult:
-        keep = np.zeros(len(keys), dtype=bool)
-        keep[self.output_order(keys)] = True
-        return GlobalResult(keep)
 
     def output_order(self, keys: list | np.ndarray) -> np.ndarray:
         """The rows Data-Juicer outputs, in its order: best value first, ties by row."""

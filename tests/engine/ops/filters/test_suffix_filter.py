@@ -45,12 +45,12 @@ def test_reversed_range_keeps_the_other_suffixes():
     assert run({"suffixes": [".txt", ".md"], "reversed_range": True}).texts == ["c", "d"]
 
 
-def test_sample_without_suffix_field_is_quarantined():
+def test_reader_adds_the_file_suffix_where_missing():
+    # run_rows reads from input.jsonl: rows without the field get ".jsonl", as in Data-Juicer
     out = run({"suffixes": [".txt"]}, [{"text": "a", "__dj__suffix__": ".txt"}, {"text": "b"}])
-    assert out.texts == ["a"]
-    assert len(out.errors) == 1
-    assert "__dj__suffix__" in out.errors[0]["error"]
-    assert out.errors[0]["sample"]["text"] == "b"
+    assert out.texts == ["a"] and out.errors == []
+    out = run({"suffixes": [".jsonl"]}, [{"text": "a", "__dj__suffix__": ".txt"}, {"text": "b"}])
+    assert out.rows == [{"text": "b", "__dj__suffix__": ".jsonl"}]
 
 
 def test_does_not_need_a_text_field():
