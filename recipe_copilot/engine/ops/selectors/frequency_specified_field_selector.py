@@ -21,8 +21,8 @@ class FrequencySpecifiedFieldSelector(Selector):
     Samples are grouped by value (a missing field is the value ``None``); the ``topk`` largest
     groups (or ``top_ratio`` of the number of distinct values, the smaller of the two when
     both are set) stay. ``reverse: false`` keeps the rarest. Groups of equal size rank in
-    order of first appearance. Values must be strings, numbers or None. Kept samples stay in
-    input order; Data-Juicer outputs them group by group (see ``output_order``).
+    order of first appearance. Values must be strings, numbers or None. Kept samples come
+    out group by group, largest first, as in Data-Juicer.
 
     Example:
         ``- frequency_specified_field_selector: {field_key: meta.lang, topk: 1}`` on langs

@@ -18,9 +18,9 @@ class RandomSelector(Selector):
     With both set the smaller count wins; with neither every sample stays. The choice is the
     one Data-Juicer makes: the first samples of a shuffle seeded with 42, so the same input
     gives the same subset. Data-Juicer quirks kept: a ratio that rounds down to 0 samples
-    keeps everything. Kept samples stay in input order, and asking for more samples than
-    there are keeps each once; Data-Juicer outputs them shuffled, repeated past n (see
-    ``output_order``).
+    keeps everything. Kept samples come out in
+    the shuffled order, and asking for more samples than there are repeats them past n, as in
+    Data-Juicer.
 
     Example:
         ``- random_selector: {select_num: 3}`` on samples ``0..6`` keeps samples 2, 3 and 6,

@@ -18,8 +18,8 @@ class RangeSpecifiedFieldSelector(Selector):
     and ``int(upper_percentile * n)``; the samples ranked in (lower, upper] stay. Both a
     lower and an upper bound are needed, else every sample stays. Values are read as numbers
     (numeric strings parsed, lists averaged, anything else ranks first). Ties are broken as
-    Data-Juicer's two-pass heap selection does. Kept samples stay in input order; Data-Juicer
-    outputs them by descending value (see ``output_order``).
+    Data-Juicer's two-pass heap selection does. Kept samples come out by
+    descending value, as in Data-Juicer.
 
     Example:
         ``- range_specified_field_selector: {field_key: meta.score, lower_rank: 1, upper_rank: 3}``

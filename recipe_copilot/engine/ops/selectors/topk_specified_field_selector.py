@@ -18,7 +18,7 @@ class TopkSpecifiedFieldSelector(Selector):
     sample. A dotted key (``meta.score``, ``__dj__stats__.text_len``) reads numbers the
     Data-Juicer way: numeric strings parsed, lists averaged, anything else last. A plain key
     compares raw values, so a missing value there is an error, as in Data-Juicer.
-    Kept samples stay in input order; Data-Juicer sorts them by value (see ``output_order``).
+    Kept samples come out best first, as in Data-Juicer.
 
     Example:
         ``- topk_specified_field_selector: {field_key: meta.score, topk: 2}`` on scores

@@ -1,4 +1,8 @@
-"""frequency_specified_field_selector keeps the samples whose value is among the most frequent."""
+"""frequency_specified_field_selector keeps the samples whose value is among the most frequent.
+
+Output order is Data-Juicer's: group by group (largest group first, or smallest with
+``reverse: false``; equal sizes by first appearance), each group's samples in input order.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +23,25 @@ def ids(params: dict, rows: list[dict] = ROWS) -> list[int]:
     return [r["id"] for r in out.rows]
 
 
-def test_topk_most_frequent_values_in_input_order():
+def test_topk_most_frequent_values_group_by_group():
     assert ids({"topk": 1}) == [0, 2, 5]
-    assert ids({"topk": 2}) == [0, 1, 2, 4, 5]
+    assert ids({"topk": 2}) == [0, 2, 5, 1, 4]  # en group, then zh group
+
+
+def test_larger_group_comes_first_even_when_it_appears_later():
+    rows = [{"id": i, "meta": {"lang": v}} for i, v in enumerate(["fr", "zh", "en", "zh", "en", "en"])]
+    assert ids({"topk": 2}, rows) == [2, 4, 5, 1, 3]
+    assert ids({"topk": 3}, rows) == [2, 4, 5, 1, 3, 0]
 
 
 def test_reverse_false_keeps_the_rarest_first_seen_on_ties():
     assert ids({"topk": 1, "reverse": False}) == [3]  # fr and None both once; fr appears first
     assert ids({"topk": 2, "reverse": False}) == [3, 6]
+    assert ids({"topk": 3, "reverse": False}) == [3, 6, 1, 4]
 
 
 def test_top_ratio_is_a_share_of_distinct_values():
-    assert ids({"top_ratio": 0.5}) == [0, 1, 2, 4, 5]  # 4 values -> 2 groups
+    assert ids({"top_ratio": 0.5}) == [0, 2, 5, 1, 4]  # 4 values -> 2 groups
     assert ids({"top_ratio": 0.5, "topk": 1}) == [0, 2, 5]
     assert ids({"top_ratio": 0.2}) == []  # int(0.8) = 0 groups
 

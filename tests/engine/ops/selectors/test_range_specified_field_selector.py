@@ -1,4 +1,9 @@
-"""range_specified_field_selector keeps the samples ranked between two bounds."""
+"""range_specified_field_selector keeps the samples ranked between two bounds.
+
+Data-Juicer's rule: take the ``upper`` smallest values (heapq.nsmallest, ties in input order),
+then of those the ``upper - lower`` largest (heapq.nlargest over that ascending list, ties in
+its order). So the output is by descending value, ties in input order.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +23,18 @@ def ids(params: dict, rows: list[dict] = ROWS) -> list[int]:
     return [r["id"] for r in out.rows]
 
 
-def test_ranks_between_lower_and_upper_in_input_order():
-    assert ids({"lower_rank": 1, "upper_rank": 3}) == [1, 5]  # ranks 2..3: values 5 and 7
-    assert ids({"lower_rank": 2, "upper_rank": 5}) == [0, 3, 5]
+def test_ranks_between_lower_and_upper_largest_first():
+    assert ids({"lower_rank": 1, "upper_rank": 3}) == [5, 1]  # ranks 2..3: values 7, 5
+    assert ids({"lower_rank": 2, "upper_rank": 5}) == [3, 0, 5]  # ranks 3..5: values 12, 10, 7
 
 
 def test_percentiles_of_the_sample_count():
-    assert ids({"lower_percentile": 0.5, "upper_percentile": 1.0}) == [0, 2, 3]  # ranks 4..6
-    assert ids({"lower_percentile": 0.2, "upper_percentile": 0.6}) == [1, 5]  # int(1.2)=1, int(3.6)=3
+    assert ids({"lower_percentile": 0.5, "upper_percentile": 1.0}) == [2, 3, 0]  # ranks 4..6: 20, 12, 10
+    assert ids({"lower_percentile": 0.2, "upper_percentile": 0.6}) == [5, 1]  # int(1.2)=1, int(3.6)=3
 
 
 def test_with_rank_and_percentile_the_narrower_bounds_win():
-    assert ids({"lower_rank": 1, "lower_percentile": 0.5, "upper_rank": 5, "upper_percentile": 1.0}) == [0, 3]
+    assert ids({"lower_rank": 1, "lower_percentile": 0.5, "upper_rank": 5, "upper_percentile": 1.0}) == [3, 0]
 
 
 def test_both_bounds_are_needed():
@@ -47,7 +52,7 @@ def test_lower_beyond_upper_keeps_nothing():
 def test_missing_and_non_numeric_values_rank_first():
     rows = [{"id": 0, "v": 3}, {"id": 1}, {"id": 2, "v": "abc"}, {"id": 3, "v": 1}]
     out = run_rows(rows, [{"range_specified_field_selector": {"field_key": "v", "lower_rank": 2, "upper_rank": 4}}])
-    assert [r["id"] for r in out.rows] == [0, 3]
+    assert [r["id"] for r in out.rows] == [0, 3]  # ranks 3..4: values 3, 1
 
 
 def test_ties_follow_data_juicers_two_pass_selection():
@@ -55,6 +60,10 @@ def test_ties_follow_data_juicers_two_pass_selection():
     rows = [{"id": i, "v": 1} for i in range(4)]
     out = run_rows(rows, [{"range_specified_field_selector": {"field_key": "v", "lower_rank": 1, "upper_rank": 3}}])
     assert [r["id"] for r in out.rows] == [0, 1]
+    # ascending: 1(1) 1(4) 2(0) 2(2) 2(5) 3(3); first 5 then the 4 largest: Data-Juicer 1.6.1 gives [0, 2, 5, 1]
+    rows = [{"id": i, "v": v} for i, v in enumerate([2, 1, 2, 3, 1, 2])]
+    out = run_rows(rows, [{"range_specified_field_selector": {"field_key": "v", "lower_rank": 1, "upper_rank": 5}}])
+    assert [r["id"] for r in out.rows] == [0, 2, 5, 1]
 
 
 def test_bad_parameters_are_param_errors():
@@ -65,6 +74,8 @@ def test_bad_parameters_are_param_errors():
 
 
 def test_output_order_is_data_juicers_descending_order():
-    op = get_op_class("range_specified_field_selector").from_config({"field_key": "meta.v", "lower_rank": 2, "upper_rank": 5})
+    op = get_op_class("range_specified_field_selector").from_config(
+        {"field_key": "meta.v", "lower_rank": 2, "upper_rank": 5}
+    )
     keys = op.keys_batch(SampleBatch.from_rows(ROWS))
     assert op.output_order(keys).tolist() == [3, 0, 5]  # values "12", 10, 7

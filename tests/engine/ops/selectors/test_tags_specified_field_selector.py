@@ -22,6 +22,12 @@ def test_keeps_matching_tags_case_sensitively():
     assert ids({"field_key": "meta.topic", "target_tags": ["sports", "tech"]}) == [0, 4]
 
 
+def test_kept_samples_stay_in_input_order_whatever_the_tag_order():
+    rows = [{"id": i, "meta": {"topic": t}} for i, t in enumerate(["tech", "news", "sports", None, "tech", "Sports"])]
+    # Data-Juicer 1.6.1 gives [0, 2, 4] here
+    assert ids({"field_key": "meta.topic", "target_tags": ["sports", "tech"]}, rows) == [0, 2, 4]
+
+
 def test_missing_value_and_numbers_do_not_match_string_tags():
     assert ids({"field_key": "meta.topic", "target_tags": ["1", "None"]}) == []
 
@@ -45,5 +51,7 @@ def test_target_tags_is_required():
 
 
 def test_output_order_is_input_order():
-    op = get_op_class("tags_specified_field_selector").from_config({"field_key": "meta.topic", "target_tags": ["tech", "sports"]})
+    op = get_op_class("tags_specified_field_selector").from_config(
+        {"field_key": "meta.topic", "target_tags": ["tech", "sports"]}
+    )
     assert op.output_order(op.keys_batch(SampleBatch.from_rows(ROWS))).tolist() == [0, 4]
