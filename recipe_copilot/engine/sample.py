@@ -8,6 +8,7 @@ few hundred to a few thousand samples, whose columns are plain Python lists.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
@@ -170,8 +171,11 @@ class SampleBatch:
             self._cols[head] = [_set_nested(p, rest, v) for p, v in zip(parents, values, strict=True)]
             column = head
         else:
+            old = self._cols.get(key)
             self._cols[key] = values
             column = key
+            if old is not None and all(map(operator.is_, old, values)):
+                return  # every value is the very same object: derived caches stay valid
         for cache_key in [k for k in self._cache if k[0] == column]:
             del self._cache[cache_key]
 
