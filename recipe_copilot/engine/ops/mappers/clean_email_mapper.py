@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-import regex
 from pydantic import AfterValidator, Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
+from recipe_copilot.engine.ops.common.regexes import check_pattern, compile_pattern
 from recipe_copilot.engine.sample import SampleBatch
 
 #: Data-Juicer's default e-mail pattern. Made only of ASCII classes and literals, it matches
@@ -16,29 +16,6 @@ from recipe_copilot.engine.sample import SampleBatch
 #: here; a ``repl`` with backslashes still goes to ``regex``, whose templates differ a little.
 EMAIL_PATTERN = r"[A-Za-z0-9.\-+_]+@[a-z0-9.\-+_]+\.[a-z]+"
 _EMAIL = re.compile(EMAIL_PATTERN)
-
-
-def unquote_pattern(pattern: str) -> str:
-    """A user pattern as Data-Juicer reads it: ``r'...'`` or ``r"..."`` loses the quoting."""
-    if len(pattern) > 2 and pattern[0] == "r" and pattern[1] in "'\"" and pattern[-1] == pattern[1]:
-        return pattern[2:-1]
-    return pattern
-
-
-def compile_pattern(pattern: str) -> regex.Pattern:
-    """Compile a user pattern the way Data-Juicer's regex cleaners apply it (``regex``, DOTALL)."""
-    return regex.compile(unquote_pattern(pattern), regex.DOTALL)
-
-
-def check_pattern(pattern: str | None) -> str | None:
-    """Pydantic check: a pattern must compile, so a bad one fails before any data is read."""
-    if pattern is not None:
-        try:
-            compile_pattern(pattern)
-        except regex.error as exc:
-            msg = f"not a valid regular expression: {exc}"
-            raise ValueError(msg) from None
-    return pattern
 
 
 class CleanEmailMapper(Mapper):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.ops.mappers.clean_email_mapper import check_pattern, compile_pattern
+from recipe_copilot.engine.ops.common.regexes import check_pattern, compile_pattern
 from recipe_copilot.engine.sample import SampleBatch
 
 _V4_PART = r"(?:1[0-9][0-9])|(?:2[0-4][0-9])|(?:25[0-5])|(?:[1-9][0-9])|(?:[0-9])"

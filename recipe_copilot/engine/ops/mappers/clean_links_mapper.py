@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.ops.mappers.clean_email_mapper import check_pattern, compile_pattern
+from recipe_copilot.engine.ops.common.regexes import check_pattern, compile_pattern
 from recipe_copilot.engine.sample import SampleBatch
 
 #: Data-Juicer's default link pattern (matched with the ``regex`` module, DOTALL)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from recipe_copilot.engine.testing import run_rows
-
 
 
 def _run(texts: list[str]) -> list[str]:
