@@ -55,6 +55,7 @@ class RunRecord(BaseModel):
     errors: int = 0
     errors_path: str | None = None
     outputs: list[str] = Field(default_factory=list)
+    stats_path: str | None = Field(None, description="The <export>_stats.jsonl file, as Data-Juicer writes it.")
     trace_dir: str | None = None
     peak_rss_mb: dict[str, float] = Field(default_factory=dict)
     ops: list[OpReport] = Field(default_factory=list)

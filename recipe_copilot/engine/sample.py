@@ -116,6 +116,11 @@ class SampleBatch:
         """Names of the data columns (stats excluded), in their order."""
         return list(self._cols)
 
+    @property
+    def has_input_stats(self) -> bool:
+        """Whether stats came with the input (an ``__dj__stats__`` column)."""
+        return self._input_stats is not None
+
     def has_column(self, key: str) -> bool:
         """Whether the batch has the top-level column ``key``."""
         return key in self._cols

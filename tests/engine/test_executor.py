@@ -158,3 +158,12 @@ def test_missing_text_field_is_a_clear_error(tmp_path):
 
     with pytest.raises(DatasetError, match=r"no such field.*fields: content.*text_keys"):
         run_rows([{"content": "hello"}], PROCESS[1:], workdir=tmp_path)
+
+
+def test_stats_side_file_like_data_juicer(tmp_path, docs):
+    data = write_jsonl(tmp_path / "in.jsonl", docs)
+    rec = InProcessExecutor(_recipe(tmp_path, data)).run()
+    lines = read_jsonl(tmp_path / "out" / "out_stats.jsonl")
+    assert rec.stats_path and len(lines) == rec.rows_out
+    assert all(set(line) == {"__dj__stats__"} and line["__dj__stats__"]["text_len"] >= 30 for line in lines)
+    assert "__dj__stats__" not in read_jsonl(rec.outputs[0])[0]  # keep_stats_in_res_ds is off

@@ -23,7 +23,7 @@ import numpy as np
 from recipe_copilot.engine.errors import CheckpointError, RunCancelled
 from recipe_copilot.engine.executors.shard import ChunkResult, ChunkWork, ShardRunner
 from recipe_copilot.engine.io.readers import Chunk, InputFile, fingerprint_inputs, iter_chunks, resolve_inputs
-from recipe_copilot.engine.io.writers import ExportWriter, SpillFile, dumps_line, write_jsonl
+from recipe_copilot.engine.io.writers import ExportWriter, SpillFile, dumps_line, stats_path, write_jsonl
 from recipe_copilot.engine.ops.base import GlobalOp, OpRun
 from recipe_copilot.engine.planner import Plan, plan_recipe
 from recipe_copilot.engine.recipe import Recipe
@@ -166,6 +166,8 @@ class Executor:
         record.errors = sum(r.errors for r in state["runs"].values()) + state.get("bad_input", 0)
         record.errors_path = str(errors_path) if errors_path.exists() else None
         record.outputs = outputs
+        stats_file = stats_path(recipe.export_path)
+        record.stats_path = str(stats_file) if stats_file.exists() else None
         record.seconds = round(time.perf_counter() - start, 3)
         record.finished = time.time()
         record.peak_rss_mb = _peak_rss_mb()
@@ -212,6 +214,8 @@ class Executor:
                     try:
                         for res in self.map_ordered(runner, self._works(stage_idx, files, ckpt, state, skip=st.chunks_done)):
                             sink_write(res.payload, res.rows_out)
+                            if writer is not None and last:
+                                writer.write_stats(res.stats_lines)
                             self._account(stage_idx, res, runner, state, err_fh, keys_fh)
                             self.progress(ProgressEvent("advance", stage_idx, n_stages, total_bytes=total,
                                                         bytes_done=st.bytes_done, rows_done=sum(st.rows_per_chunk)))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from recipe_copilot.engine.io.readers import Chunk, decode_chunk
-from recipe_copilot.engine.io.writers import SpillFile, encode_batch
+from recipe_copilot.engine.io.writers import SpillFile, encode_batch, encode_stats
 from recipe_copilot.engine.ops.base import Deduplicator, GlobalOp, Op, OpRun
 from recipe_copilot.engine.planner import Plan
 from recipe_copilot.engine.recipe import Recipe
@@ -56,6 +56,8 @@ class ChunkResult:
     runs: list[OpRun]
     bad_input: list[dict]
     captured: dict[int, dict]
+    #: the ``<export>_stats.jsonl`` lines of the kept rows (last stage, when there are stats)
+    stats_lines: bytes = b""
 
 
 class ShardRunner:
@@ -131,9 +133,11 @@ class ShardRunner:
             keep_stats = self.recipe.keep_stats_in_res_ds
             drop = set() if keep_stats else {META}
             payload = encode_batch(batch, self.recipe.export_format, keep_stats=keep_stats, drop=drop)
+            stats_lines = encode_stats(batch)
         else:
             payload = SpillFile.segment(batch)
-        return ChunkResult(work.index, payload, rows_in, len(batch), bytes_in, keys, runs, bad, captured)
+            stats_lines = b""
+        return ChunkResult(work.index, payload, rows_in, len(batch), bytes_in, keys, runs, bad, captured, stats_lines)
 
 
 def _stack(values: list) -> Any:

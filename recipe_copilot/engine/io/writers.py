@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 
 from recipe_copilot.engine.errors import DatasetError
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.sample import META, STATS, SampleBatch
 
-__all__ = ["ExportWriter", "SpillFile", "encode_batch", "write_jsonl"]
+__all__ = ["ExportWriter", "SpillFile", "encode_batch", "encode_stats", "stats_path", "write_jsonl"]
 
 _LEN = struct.Struct("<Q")
 
@@ -74,6 +74,22 @@ def encode_batch(batch: SampleBatch, fmt: str, *, keep_stats: bool, drop: set[st
     return sink.getvalue().to_pybytes()
 
 
+def encode_stats(batch: SampleBatch) -> bytes:
+    """Data-Juicer's ``<export>_stats.jsonl`` lines: ``__dj__stats__`` (and ``__dj__meta__``) per row.
+
+    Empty when the batch has neither (no filter ran and no stats came with the input).
+    """
+    cols = {}
+    if batch.stats or batch.has_input_stats:
+        cols[STATS] = batch.stats_rows()
+    if batch.has_column(META):
+        cols[META] = batch.column(META)
+    if not cols:
+        return b""
+    keys = list(cols)
+    return b"".join(dumps_line(dict(zip(keys, vals, strict=True))) for vals in zip(*cols.values(), strict=True))
+
+
 def _to_arrow(name: str, values: list) -> Any:
     import pyarrow as pa
 
@@ -82,6 +98,12 @@ def _to_arrow(name: str, values: list) -> Any:
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         # mixed types in one column: keep every value, as its JSON text
         return pa.array([None if v is None else orjson.dumps(v, default=_default).decode() for v in values], pa.string())
+
+
+def stats_path(export_path: str | os.PathLike) -> Path:
+    """Where Data-Juicer writes the stats of an export: ``out.jsonl`` -> ``out_stats.jsonl``."""
+    p = Path(export_path).expanduser().resolve()
+    return p.with_name(p.stem + "_stats.jsonl")
 
 
 class ExportWriter:
@@ -110,6 +132,8 @@ class ExportWriter:
         self._pq: Any = None
         self._schema: Any = None
         self._part_bytes = 0
+        self._stats_tmp = self.path.with_name(f".{self.path.name}.{tag}.stats")
+        self._stats_fh: Any = None
 
     def _part_path(self, i: int) -> Path:
         return self.path.with_name(f".{self.path.name}.{self.tag}.part{i:05d}")
@@ -129,6 +153,13 @@ class ExportWriter:
             self._pq.close()
             self._pq = None
             self._schema = None
+
+    def write_stats(self, lines: bytes) -> None:
+        """Append lines of the ``<export>_stats.jsonl`` side file."""
+        if lines:
+            if self._stats_fh is None:
+                self._stats_fh = open(self._stats_tmp, "ab")  # noqa: SIM115
+            self._stats_fh.write(lines)
 
     def write(self, payload: bytes, nrows: int) -> None:
         """Append one encoded batch of ``nrows`` rows."""
@@ -158,11 +189,13 @@ class ExportWriter:
 
     def flush(self) -> dict:
         """Flush to disk and return the resume point (jsonl only: file sizes)."""
-        if self._fh is not None:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+        for fh in (self._fh, self._stats_fh):
+            if fh is not None:
+                fh.flush()
+                os.fsync(fh.fileno())
         return {"parts": [str(p) for p in self.parts], "rows": self.rows,
-                "sizes": [p.stat().st_size if p.exists() else 0 for p in self.parts]}
+                "sizes": [p.stat().st_size if p.exists() else 0 for p in self.parts],
+                "stats_size": self._stats_tmp.stat().st_size if self._stats_tmp.exists() else 0}
 
     def restore(self, state: dict) -> None:
         """Continue after :meth:`flush` returned ``state`` (truncating anything written later)."""
@@ -174,10 +207,17 @@ class ExportWriter:
         if self.parts:
             self._part_bytes = state["sizes"][-1]
             self._fh = open(self.parts[-1], "ab")  # noqa: SIM115
+        if self._stats_tmp.exists():
+            self._stats_fh = open(self._stats_tmp, "ab")  # noqa: SIM115
+            self._stats_fh.truncate(state.get("stats_size", 0))
 
     def commit(self) -> list[str]:
-        """Rename the parts to their final names; return the output paths."""
+        """Rename the parts (and the stats side file) to their final names; return the output paths."""
         self._close_part()
+        if self._stats_fh is not None:
+            self._stats_fh.close()
+            self._stats_fh = None
+            os.replace(self._stats_tmp, stats_path(self.path))
         if not self.parts:  # nothing kept: still produce an (empty) output
             self._open_part()
             self._close_part()
@@ -201,11 +241,16 @@ class ExportWriter:
         """Remove temporary parts an earlier, abandoned run with the same tag left behind."""
         for p in self.path.parent.glob(f".{self.path.name}.{self.tag}.part*"):
             p.unlink(missing_ok=True)
+        self._stats_tmp.unlink(missing_ok=True)
+        stats_path(self.path).unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Remove the temporary parts."""
         self._close_part()
-        for p in self.parts:
+        if self._stats_fh is not None:
+            self._stats_fh.close()
+            self._stats_fh = None
+        for p in [*self.parts, self._stats_tmp]:
             p.unlink(missing_ok=True)
 
 
