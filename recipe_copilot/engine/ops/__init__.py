@@ -12,11 +12,9 @@ import pkgutil
 from functools import cache
 
 from recipe_copilot.engine.errors import UnknownOpError
-from recipe_copilot.engine.ops.base import Op
+from recipe_copilot.engine.ops.base import OP_PACKAGES, Op
 
 __all__ = ["OP_PACKAGES", "get_op_class", "op_names", "register_op", "registry"]
-
-OP_PACKAGES = ("mappers", "filters", "deduplicators", "selectors")
 
 _EXTRA: dict[str, type[Op]] = {}
 

@@ -1,8 +1,8 @@
 """Base classes of every op. The base owns the loop; an op fills in one or two methods.
 
 - :class:`Mapper`: ``process_batch(batch) -> batch`` (or just ``process_text(text) -> text``).
-- :class:`Filter`: ``compute_stats_batch(batch)`` writes stats, ``keep_batch(batch)`` says
-  which rows stay (or just ``compute_stat(text)`` plus ``keep_batch``).
+- :class:`Filter`: ``compute_stats_rows(batch, rows)`` (or just ``compute_stat(text)``) gives
+  the stat of the rows lacking it, ``keep_batch(batch)`` says which rows stay.
 - :class:`GlobalOp` (:class:`Deduplicator`, :class:`Selector`): ``keys_batch(batch)`` on the
   map side, ``select(keys)`` over the keys of the whole dataset on the reduce side.
 
@@ -45,6 +45,11 @@ __all__ = [
 BIG = sys.maxsize
 
 OpKind = Literal["mapper", "filter", "deduplicator", "selector"]
+
+#: modules under these packages are the bundled ops, named after their file; a class defined
+#: elsewhere (an abstract base in ``ops/common``, a helper) is an op only if it sets ``name``
+OP_PACKAGES = ("mappers", "filters", "deduplicators", "selectors")
+_BUNDLED_PREFIXES = tuple(f"{__package__}.{pkg}." for pkg in OP_PACKAGES)
 
 
 class OpParams(BaseModel):
@@ -163,7 +168,7 @@ class Op:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         module = cls.__module__
-        bundled = module.startswith("recipe_copilot.engine.ops.") and not module.endswith(".base")
+        bundled = module.startswith(_BUNDLED_PREFIXES)
         if not bundled and not cls.__dict__.get("name"):
             return  # an abstract base or a helper class, not an op
         params = cls.__dict__.get("Params")
@@ -345,9 +350,11 @@ class Mapper(Op):
 class Filter(Op):
     """Keeps the samples whose stats are in range.
 
-    Fill in ``keep_batch`` and either ``compute_stats_batch`` or, for a stat of the text
-    alone, ``compute_stat`` plus ``stat_key``. A stat already present on a row (from an
-    earlier run) is reused, as Data-Juicer does.
+    Set ``stat_key`` and fill in ``keep_batch`` and either ``compute_stats_rows`` (the stats
+    of some rows, e.g. from words shared across the batch) or, for a stat of the text alone,
+    ``compute_stat``. A stat already present on a row (from an earlier run) is reused, as
+    Data-Juicer does: only the rows lacking it are computed. A filter whose stats are not one
+    ``stat_key`` overrides ``compute_stats_batch`` instead.
     """
 
     kind: ClassVar[OpKind] = "filter"
@@ -362,11 +369,18 @@ class Filter(Op):
         rows = batch.missing_stat_rows(key)
         if not rows:
             return
+        values = self.compute_stats_rows(batch, rows)
+        batch.set_stat(key, values, None if len(rows) == len(batch) else rows)
+
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list:
+        """The stat of each of ``rows`` (the rows of ``batch`` lacking it), in order.
+
+        By default :meth:`compute_stat` of each row's text.
+        """
         texts = batch.column(self.text_key)
-        if len(rows) == len(batch):
-            batch.set_stat(key, [self.compute_stat(t) for t in texts])
-        else:
-            batch.set_stat(key, [self.compute_stat(texts[i]) for i in rows], rows)
+        if len(rows) == len(texts):
+            return [self.compute_stat(t) for t in texts]
+        return [self.compute_stat(texts[i]) for i in rows]
 
     def compute_stat(self, text: str) -> Any:
         """The stat of one text."""

@@ -7,7 +7,11 @@ offline, so ``tokenization: true`` is refused when the recipe is validated, with
 
 from __future__ import annotations
 
-__all__ = ["refuse_tokenization"]
+from pydantic import Field, ValidationInfo, field_validator
+
+from recipe_copilot.engine.ops.base import FilterParams
+
+__all__ = ["WordSplitParams", "refuse_tokenization"]
 
 
 def refuse_tokenization(enabled: bool, model: str) -> bool:
@@ -24,3 +28,18 @@ def refuse_tokenization(enabled: bool, model: str) -> bool:
         )
         raise ValueError(msg)
     return enabled
+
+
+class WordSplitParams(FilterParams):
+    """``lang`` and ``tokenization``, the first parameters of Data-Juicer's word-based filters.
+
+    Subclass it for an op's ``Params``; ``tokenization: true`` is refused (see above).
+    """
+
+    lang: str = Field("en", description="Language of the samples (picks the tokenizer model).")
+    tokenization: bool = Field(False, description="Split words with a sentencepiece model (needs a model; refused).")
+
+    @field_validator("tokenization")
+    @classmethod
+    def _offline(cls, value: bool, info: ValidationInfo) -> bool:
+        return refuse_tokenization(value, f"the sentencepiece model '{info.data.get('lang', 'en')}.sp.model'")

@@ -1,4 +1,5 @@
-"""Word lists for flagged_words_filter and stopwords_filter: bundled, or Data-Juicer's JSON files.
+"""Word lists for flagged_words_filter and stopwords_filter (bundled, or Data-Juicer's JSON files),
+and :class:`WordListRatioFilter`, the filter both ops are.
 
 A word-list file maps a language code to a list of words (Data-Juicer's ``flagged_words.json``
 and ``stopwords.json`` format). Without a folder the lists bundled in ``assets/`` are used
@@ -13,11 +14,28 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from recipe_copilot.engine.errors import ParamError
+from recipe_copilot.engine.ops.base import Filter
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
+from recipe_copilot.engine.ops.common.words import batch_refined_words
+from recipe_copilot.engine.sample import SampleBatch
 
-__all__ = ["ASSETS", "WordKind", "bundled_languages", "check_bundled_lang", "load_word_lists", "word_set"]
+__all__ = [
+    "ASSETS",
+    "WordKind",
+    "WordListParams",
+    "WordListRatioFilter",
+    "bundled_languages",
+    "check_bundled_lang",
+    "load_word_lists",
+    "word_set",
+    "words_dir_field",
+    "words_dir_validator",
+]
 
 ASSETS = Path(__file__).parent / "assets"
 WordKind = Literal["flagged_words", "stopwords"]
@@ -93,3 +111,67 @@ def check_bundled_lang(kind: WordKind, lang: str, words_dir: str | None) -> None
             f"or set {kind}_dir to a folder of {kind} JSON files"
         )
         raise ValueError(msg)
+
+
+class WordListParams(WordSplitParams):
+    """Parameters of a :class:`WordListRatioFilter`. An op's ``Params`` sets the ``min_ratio`` and
+    ``max_ratio`` defaults and adds its ``<kind>_dir`` field (:func:`words_dir_field`, checked
+    by :func:`words_dir_validator`)."""
+
+    lang: str = Field("en", description="Language of the word list; 'all' merges every language.")
+    min_ratio: float
+    max_ratio: float
+    use_words_aug: bool = Field(False, description="Also match groups of neighbouring words (zh, vi).")
+    words_aug_group_sizes: list[PositiveInt] = Field([2], description="Sizes of the word groups to add.")
+    words_aug_join_char: str = Field("", description="Joins the words of a group.")
+
+
+def words_dir_field(kind: WordKind) -> Any:
+    """The ``<kind>_dir`` parameter: a folder of word-list files, or None for the bundled lists.
+
+    Its value is checked, with ``lang``, by :func:`words_dir_validator` (the same ``kind``).
+    """
+    description = f"Folder of *{kind}*.json files (lang -> words); unset: bundled lists."
+    return Field(None, validate_default=True, description=description)
+
+
+def words_dir_validator(kind: WordKind) -> Any:
+    """A ``Params`` validator of ``<kind>_dir``: without a folder, ``lang`` needs a bundled list."""
+
+    def check(cls: type, value: str | None, info: ValidationInfo) -> str | None:
+        check_bundled_lang(kind, info.data.get("lang", "en"), value)
+        return value
+
+    return field_validator(f"{kind}_dir")(classmethod(check))
+
+
+class WordListRatioFilter(Filter):
+    """Keep samples whose share of words found in a word list is in range.
+
+    Words are lower-cased and stripped of special characters (empty ones dropped), plus, with
+    ``use_words_aug``, the word groups; the stat is the share of them in the list of
+    ``word_kind`` for ``lang`` (0.0 for a text without words). An op sets ``word_kind``,
+    ``stat_key`` and a ``Params`` derived from :class:`WordListParams`.
+    """
+
+    word_kind: ClassVar[WordKind]
+    cost = 1.0
+
+    def setup(self) -> None:
+        p = self.params
+        self.words = word_set(self.word_kind, p.lang, getattr(p, f"{self.word_kind}_dir"), owner=self.name)
+
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
+        p, listed = self.params, self.words.__contains__
+        words = batch_refined_words(
+            batch,
+            self.text_key,
+            lower_case=True,
+            use_words_aug=p.use_words_aug,
+            words_aug_group_sizes=p.words_aug_group_sizes,
+            words_aug_join_char=p.words_aug_join_char,
+        )
+        return [min(sum(map(listed, words[i])) / len(words[i]), 1.0) if words[i] else 0.0 for i in rows]
+
+    def keep_batch(self, batch: SampleBatch) -> list[bool]:
+        return self.in_range(batch.get_stat(self.stat_key), self.params.min_ratio, self.params.max_ratio)

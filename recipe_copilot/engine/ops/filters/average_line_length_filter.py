@@ -27,12 +27,9 @@ class AverageLineLengthFilter(Filter):
     stat_key = "avg_line_length"
     cost = 0.2
 
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        rows = batch.missing_stat_rows(self.stat_key)
-        if rows:
-            texts, lines = batch.column(self.text_key), batch_lines(batch, self.text_key)
-            values = [len(texts[i]) / len(lines[i]) if lines[i] else 0.0 for i in rows]
-            batch.set_stat(self.stat_key, values, rows)
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
+        texts, lines = batch.column(self.text_key), batch_lines(batch, self.text_key)
+        return [len(texts[i]) / len(lines[i]) if lines[i] else 0.0 for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         return self.in_range(batch.get_stat(self.stat_key), self.params.min_len, self.params.max_len)

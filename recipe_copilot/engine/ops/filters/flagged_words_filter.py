@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveInt, ValidationInfo, field_validator
+from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.tokenization import refuse_tokenization
-from recipe_copilot.engine.ops.common.wordlists import check_bundled_lang, word_set
-from recipe_copilot.engine.ops.common.words import batch_refined_words
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.ops.common.wordlists import (
+    WordListParams,
+    WordListRatioFilter,
+    words_dir_field,
+    words_dir_validator,
+)
 
 
-class FlaggedWordsFilter(Filter):
+class FlaggedWordsFilter(WordListRatioFilter):
     """Keep samples whose ratio of flagged words to all words is in range.
 
     Words are lower-cased and stripped of special characters (empty ones dropped), plus, with
@@ -26,54 +27,11 @@ class FlaggedWordsFilter(Filter):
         ``"what the fuck"`` (1/3).
     """
 
-    class Params(FilterParams):
-        lang: str = Field("en", description="Language of the word list; 'all' merges every language.")
-        tokenization: bool = Field(
-            False, description="Split words with a sentencepiece model (needs a model; refused)."
-        )
+    class Params(WordListParams):
         min_ratio: float = Field(0.0, description="Minimum flagged-word ratio.")
         max_ratio: float = Field(0.045, description="Maximum flagged-word ratio.")
-        flagged_words_dir: str | None = Field(
-            None,
-            validate_default=True,
-            description="Folder of *flagged_words*.json files (lang -> words); unset: bundled lists.",
-        )
-        use_words_aug: bool = Field(False, description="Also match groups of neighbouring words (zh, vi).")
-        words_aug_group_sizes: list[PositiveInt] = Field([2], description="Sizes of the word groups to add.")
-        words_aug_join_char: str = Field("", description="Joins the words of a group.")
+        flagged_words_dir: str | None = words_dir_field("flagged_words")
+        _known_lang = words_dir_validator("flagged_words")
 
-        @field_validator("tokenization")
-        @classmethod
-        def _offline(cls, value: bool, info: ValidationInfo) -> bool:
-            return refuse_tokenization(value, f"the sentencepiece model '{info.data.get('lang', 'en')}.sp.model'")
-
-        @field_validator("flagged_words_dir")
-        @classmethod
-        def _known_lang(cls, value: str | None, info: ValidationInfo) -> str | None:
-            check_bundled_lang("flagged_words", info.data.get("lang", "en"), value)
-            return value
-
+    word_kind = "flagged_words"
     stat_key = "flagged_words_ratio"
-    cost = 1.0
-
-    def setup(self) -> None:
-        self.words = word_set("flagged_words", self.params.lang, self.params.flagged_words_dir, owner=self.name)
-
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        rows = batch.missing_stat_rows(self.stat_key)
-        if not rows:
-            return
-        p, flagged = self.params, self.words.__contains__
-        words = batch_refined_words(
-            batch,
-            self.text_key,
-            lower_case=True,
-            use_words_aug=p.use_words_aug,
-            words_aug_group_sizes=p.words_aug_group_sizes,
-            words_aug_join_char=p.words_aug_join_char,
-        )
-        values = [min(sum(map(flagged, words[i])) / len(words[i]), 1.0) if words[i] else 0.0 for i in rows]
-        batch.set_stat(self.stat_key, values, rows)
-
-    def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        return self.in_range(batch.get_stat(self.stat_key), self.params.min_ratio, self.params.max_ratio)

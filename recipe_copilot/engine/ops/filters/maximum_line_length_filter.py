@@ -26,11 +26,9 @@ class MaximumLineLengthFilter(Filter):
     stat_key = "max_line_length"
     cost = 0.2
 
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        rows = batch.missing_stat_rows(self.stat_key)
-        if rows:
-            lines = batch_lines(batch, self.text_key)
-            batch.set_stat(self.stat_key, [max(map(len, lines[i]), default=0) for i in rows], rows)
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[int]:
+        lines = batch_lines(batch, self.text_key)
+        return [max(map(len, lines[i]), default=0) for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         return self.in_range(batch.get_stat(self.stat_key), self.params.min_len, self.params.max_len)

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.expression import field_column
-from recipe_copilot.engine.sample import STATS, SampleBatch
+from recipe_copilot.engine.ops.base import FilterParams
+from recipe_copilot.engine.ops.common.fields import FieldValueFilter
+from recipe_copilot.engine.sample import SampleBatch
 
 
-class SpecifiedFieldFilter(Filter):
+class SpecifiedFieldFilter(FieldValueFilter):
     """Keep samples whose ``field_key`` value is in ``target_value``.
 
     A list (or tuple) value is kept only when every item is a target (an empty list is
@@ -28,23 +28,6 @@ class SpecifiedFieldFilter(Filter):
         field_key: str = Field("", description="Field to test; dots reach into nested dicts (meta.lang).")
         target_value: list = Field([], description="Values to keep; empty keeps every sample.")
 
-    cost = 0.1
-    reads_text = False
-
-    @classmethod
-    def reads_stats(cls, params: FilterParams) -> bool:
-        return params.field_key.startswith(STATS + ".")  # type: ignore[attr-defined]
-
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        key = self.params.field_key
-        if not key:
-            msg = "field_key is empty: Data-Juicer drops every sample here; set field_key"
-            raise ValueError(msg)
-        rows = batch.missing_stat_rows(key)
-        if rows:
-            values = field_column(batch, key)
-            batch.set_stat(key, [values[i] for i in rows], rows)
-
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         targets = self.params.target_value
         if not targets:
@@ -54,7 +37,7 @@ class SpecifiedFieldFilter(Filter):
         except TypeError:  # unhashable targets: compare one by one
             lookup = targets
         flip = self.params.reversed_range
-        return [_all_in(v, lookup, targets) != flip for v in batch.get_stat(self.params.field_key)]
+        return [_all_in(v, lookup, targets) != flip for v in self.values(batch)]
 
 
 def _all_in(value: Any, lookup: Any, targets: list) -> bool:

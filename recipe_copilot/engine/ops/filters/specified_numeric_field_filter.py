@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import BIG, Filter, FilterParams
-from recipe_copilot.engine.ops.common.expression import field_column
-from recipe_copilot.engine.sample import STATS, SampleBatch
+from recipe_copilot.engine.ops.base import BIG, FilterParams
+from recipe_copilot.engine.ops.common.fields import FieldValueFilter
+from recipe_copilot.engine.sample import SampleBatch
 
 
-class SpecifiedNumericFieldFilter(Filter):
+class SpecifiedNumericFieldFilter(FieldValueFilter):
     """Keep samples whose ``field_key`` value, read as a number, is in [min_value, max_value].
 
     Numbers and numeric strings (``"7"``, ``"1e3"``) count; anything else is dropped, and so
@@ -29,25 +29,8 @@ class SpecifiedNumericFieldFilter(Filter):
         min_value: float = Field(-BIG, description="Smallest value kept.")
         max_value: float = Field(BIG, description="Largest value kept.")
 
-    cost = 0.1
-    reads_text = False
-
-    @classmethod
-    def reads_stats(cls, params: FilterParams) -> bool:
-        return params.field_key.startswith(STATS + ".")  # type: ignore[attr-defined]
-
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        key = self.params.field_key
-        if not key:
-            msg = "field_key is empty: Data-Juicer drops every sample here; set field_key"
-            raise ValueError(msg)
-        rows = batch.missing_stat_rows(key)
-        if rows:
-            values = field_column(batch, key)
-            batch.set_stat(key, [values[i] for i in rows], rows)
-
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        numbers = [_number(v) for v in batch.get_stat(self.params.field_key)]
+        numbers = [_number(v) for v in self.values(batch)]
         ok = self.in_range([n for n in numbers if n is not None], self.params.min_value, self.params.max_value)
         verdicts = iter(ok)
         return [n is not None and next(verdicts) for n in numbers]

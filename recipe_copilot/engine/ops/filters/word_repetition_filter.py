@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.tokenization import refuse_tokenization
+from recipe_copilot.engine.ops.base import Filter
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -35,28 +35,17 @@ class WordRepetitionFilter(Filter):
         (5 of 5 bigrams repeat) and keeps ``"the cat sat on the mat"`` (0.0).
     """
 
-    class Params(FilterParams):
-        lang: str = Field("en", description="Language of the samples (picks the tokenizer model).")
-        tokenization: bool = Field(
-            False, description="Split words with a sentencepiece model (needs a model; refused)."
-        )
+    class Params(WordSplitParams):
         rep_len: int = Field(10, ge=1, description="Length n of the word n-grams.")
         min_ratio: float = Field(0.0, description="Minimum repetition ratio.")
         max_ratio: float = Field(0.5, description="Maximum repetition ratio.")
 
-        @field_validator("tokenization")
-        @classmethod
-        def _offline(cls, value: bool, info: ValidationInfo) -> bool:
-            return refuse_tokenization(value, f"the sentencepiece model '{info.data.get('lang', 'en')}.sp.model'")
-
     stat_key = "word_rep_ratio"
     cost = 1.5
 
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        rows = batch.missing_stat_rows(self.stat_key)
-        if rows:
-            words, n = batch_refined_words(batch, self.text_key, lower_case=True), self.params.rep_len
-            batch.set_stat(self.stat_key, [_rep_ratio(words[i], n) for i in rows], rows)
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
+        words, n = batch_refined_words(batch, self.text_key, lower_case=True), self.params.rep_len
+        return [_rep_ratio(words[i], n) for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         return self.in_range(batch.get_stat(self.stat_key), self.params.min_ratio, self.params.max_ratio)

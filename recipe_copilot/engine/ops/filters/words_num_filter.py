@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field
 
-from recipe_copilot.engine.ops.base import BIG, Filter, FilterParams
-from recipe_copilot.engine.ops.common.tokenization import refuse_tokenization
+from recipe_copilot.engine.ops.base import BIG, Filter
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -23,27 +23,16 @@ class WordsNumFilter(Filter):
         ``"hi , 42 there"`` (2: ``","`` and ``"42"`` are all special characters).
     """
 
-    class Params(FilterParams):
-        lang: str = Field("en", description="Language of the samples (picks the tokenizer model).")
-        tokenization: bool = Field(
-            False, description="Split words with a sentencepiece model (needs a model; refused)."
-        )
+    class Params(WordSplitParams):
         min_num: int = Field(10, description="Minimum number of words.")
         max_num: int = Field(BIG, description="Maximum number of words.")
-
-        @field_validator("tokenization")
-        @classmethod
-        def _offline(cls, value: bool, info: ValidationInfo) -> bool:
-            return refuse_tokenization(value, f"the sentencepiece model '{info.data.get('lang', 'en')}.sp.model'")
 
     stat_key = "num_words"
     cost = 1.0
 
-    def compute_stats_batch(self, batch: SampleBatch) -> None:
-        rows = batch.missing_stat_rows(self.stat_key)
-        if rows:
-            words = batch_refined_words(batch, self.text_key, lower_case=False)
-            batch.set_stat(self.stat_key, [len(words[i]) for i in rows], rows)
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[int]:
+        words = batch_refined_words(batch, self.text_key, lower_case=False)
+        return [len(words[i]) for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         return self.in_range(batch.get_stat(self.stat_key), self.params.min_num, self.params.max_num)

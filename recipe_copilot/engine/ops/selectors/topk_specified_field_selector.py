@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import OpParams, Selector
-from recipe_copilot.engine.ops.common.expression import extreme_indices, field_column, to_number
+from recipe_copilot.engine.ops.base import OpParams
+from recipe_copilot.engine.ops.common.expression import extreme_indices, to_number
+from recipe_copilot.engine.ops.common.fields import FieldSelector, selection_size
 from recipe_copilot.engine.sample import SampleBatch
 
 
-class TopkSpecifiedFieldSelector(Selector):
+class TopkSpecifiedFieldSelector(FieldSelector):
     """Keep the ``topk`` samples (or the ``top_ratio`` share) with the largest ``field_key`` values.
 
     ``reverse: false`` keeps the smallest instead. With both limits the smaller count wins; a
@@ -31,15 +32,10 @@ class TopkSpecifiedFieldSelector(Selector):
         topk: int | None = Field(None, gt=0, description="Number of samples to keep.")
         reverse: bool = Field(True, description="Keep the largest values (false: the smallest).")
 
-    cost = 0.1
-
     def keys_batch(self, batch: SampleBatch) -> list:
-        key = self.params.field_key
-        if not key:
-            return [None] * len(batch)
-        values = field_column(batch, key)
-        if "." not in key:
-            return list(values)
+        values = super().keys_batch(batch)
+        if "." not in self.params.field_key:  # a plain key compares raw values
+            return values
         reverse = self.params.reverse
         return [to_number(v, reverse) for v in values]
 
@@ -48,11 +44,8 @@ class TopkSpecifiedFieldSelector(Selector):
         n, p = len(keys), self.params
         if n <= 1 or not p.field_key or not (p.top_ratio or p.topk):
             return np.arange(n)
-        count = p.top_ratio * n if p.top_ratio else p.topk
-        if p.top_ratio and p.topk and p.topk < count:
-            count = p.topk
         try:
-            return extreme_indices(list(keys), int(count), largest=p.reverse)
+            return extreme_indices(list(keys), selection_size(p.top_ratio, p.topk, n), largest=p.reverse)
         except TypeError as exc:
             msg = f"{self.name}: values of field {p.field_key!r} cannot be ranked ({exc}); Data-Juicer fails here too"
             raise TypeError(msg) from None
