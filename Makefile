@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) --upgrade pip
 	# torch first, pinned to the CPU build (constraints.txt), before anything that pulls it
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[knowledge,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)

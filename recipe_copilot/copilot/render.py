@@ -86,7 +86,11 @@ def print_run_summary(console: Console, record: RunRecord) -> None:
 
 
 def print_ops(console: Console, docs: list[dict[str, Any]], *, detail: bool) -> None:
-    """A table of ops; with ``detail``, every parameter of the (single) op."""
+    """A table of ops; with ``detail``, every parameter of the (single) op.
+
+    Search hits (docs with a ``score``) get a rank and score column, and their parameters
+    with defaults.
+    """
     if detail:
         doc = docs[0]
         console.print(f"[bold]{doc['name']}[/] ({doc['type']}): {doc['description']}")
@@ -102,7 +106,30 @@ def print_ops(console: Console, docs: list[dict[str, Any]], *, detail: bool) -> 
         if doc["example"]:
             console.print(f"example: {doc['example']}")
         return
+    if docs and "score" in docs[0]:
+        table = Table()
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("op", no_wrap=True, overflow="fold")
+        table.add_column("type", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("description", ratio=3)
+        table.add_column("parameters (default)", ratio=2)
+        for rank, doc in enumerate(docs, 1):
+            params = ", ".join(f"{p['name']}={_short_default(p['default'])}" for p in doc["params"]
+                               if p["name"] != "text_key")
+            table.add_row(str(rank), doc["name"], doc["type"], f"{doc['score']:.3f}",
+                          doc["description"].replace("``", ""), params)
+        console.print(table)
+        return
     table = Table("op", "type", "description", "parameters")
     for doc in docs:
         table.add_row(doc["name"], doc["type"], doc["description"], ", ".join(p["name"] for p in doc["params"]))
     console.print(table)
+
+
+def _short_default(value: Any) -> str:
+    """A parameter default as a table shows it (Data-Juicer's sys.maxsize reads as "inf")."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**62:
+        return "inf" if value > 0 else "-inf"
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
