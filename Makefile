@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/copilot run examples/demo.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	RC_REAL_EMBEDDER=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check recipe_copilot tests bench scripts

@@ -1,0 +1,138 @@
+"""propose_recipe: needs -> ops (knowledge index + phrasing table), defaults from bundled recipes, thresholds from data."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from recipe_copilot.engine.testing import write_jsonl
+from recipe_copilot.tools import ToolContext, dry_run, propose_recipe, validate_recipe
+
+NEEDS = ["drop short docs", "remove emails", "dedup", "drop near-duplicates", "drop toxic content"]
+
+
+def test_one_op_per_need_in_recipe_order(ctx):
+    res = propose_recipe(ctx, {"needs": NEEDS})
+    assert res.ok, res.error
+    ops = [c.op for c in res.choices]
+    assert ops == ["clean_email_mapper", "text_length_filter", "flagged_words_filter", "document_deduplicator",
+                   "document_minhash_deduplicator"]
+    assert [next(iter(i)) for i in res.recipe["process"]] == ops
+    assert res.recipe["export_path"] == "outputs/proposed/proposed.jsonl" and "dataset_path" not in res.recipe
+    for choice in res.choices:
+        assert choice.needs and choice.why and choice.description
+    email = res.choices[0]
+    assert email.needs == ["remove emails"] and "clean_email_mapper" in email.why
+    assert res.unmatched == [] and res.yaml.startswith("project_name: proposed")
+
+
+def test_it_is_deterministic(ctx):
+    first = propose_recipe(ctx, {"needs": NEEDS})
+    assert propose_recipe(ctx, {"needs": NEEDS}).recipe == first.recipe
+
+
+def test_needs_served_by_the_same_op_are_merged(ctx):
+    res = propose_recipe(ctx, {"needs": ["dedup", "remove duplicate documents"]})
+    assert [c.op for c in res.choices] == ["document_deduplicator"]
+    assert res.choices[0].needs == ["dedup", "remove duplicate documents"]
+
+
+def test_without_a_hint_the_best_search_hit_of_the_asked_kind_wins(ctx):
+    res = propose_recipe(ctx, {"needs": ["normalize punctuation"]})
+    (choice,) = res.choices
+    assert choice.kind == "mapper" and "search hit" in choice.why
+
+
+def test_params_are_borrowed_from_a_cited_bundled_recipe(ctx):
+    res = propose_recipe(ctx, {"needs": ["drop near-duplicates"]})
+    (choice,) = res.choices
+    if res.cited_recipes:
+        assert choice.params and any("bundled recipe" in why for why in choice.params_why)
+
+
+def test_thresholds_come_from_the_data_and_match_a_dry_run(ctx, workspace):
+    write_jsonl(workspace / "len.jsonl", [{"text": "x" * n} for n in [10] * 10 + [100] * 80 + [1000] * 10])
+    res = propose_recipe(ctx, {"needs": ["drop very long docs"], "dataset": "len.jsonl", "k": 1})
+    (choice,) = res.choices
+    assert choice.op == "text_length_filter" and choice.params["max_len"] == 456
+    assert choice.predicted_drop_rate == 0.1 and "1·std" in choice.params_why[-1]
+    dry = dry_run(ctx, {"source": {"recipe": res.recipe}, "n": 100})
+    assert dry.ops[0].kept_ratio == pytest.approx(1 - choice.predicted_drop_rate)
+
+
+def test_no_outliers_keeps_the_default_and_says_so(ctx):
+    res = propose_recipe(ctx, {"needs": ["drop short docs"], "dataset": "data/web.jsonl", "n": 500})
+    (choice,) = res.choices
+    assert "no outliers" in choice.params_why[-1] and choice.predicted_drop_rate is not None
+    assert "max_len" not in choice.params  # only the side the need asks for
+
+
+def test_a_proposal_can_become_a_draft_that_runs(ctx):
+    res = propose_recipe(ctx, {"needs": ["remove emails", "drop short docs"], "dataset": "data/web.jsonl",
+                               "draft_id": "main", "project_name": "web"})
+    assert res.draft_id == "main" and res.version == 0
+    assert validate_recipe(ctx, {"source": {"draft_id": "main"}}).ok
+    again = propose_recipe(ctx, {"needs": ["dedup"], "draft_id": "main"})
+    assert again.version == 1
+
+
+class _NoIndex:
+    def ensure_synced(self, kinds):
+        from recipe_copilot.knowledge import IndexUnavailableError
+
+        msg = "no index here"
+        raise IndexUnavailableError(msg)
+
+
+def test_without_the_index_only_the_phrasing_table_answers(workspace):
+    ctx = ToolContext.open(workspace, knowledge=_NoIndex())
+    res = propose_recipe(ctx, {"needs": ["remove emails", "make it sparkle"]})
+    assert res.ok and [c.op for c in res.choices] == ["clean_email_mapper"]
+    assert res.unmatched == ["make it sparkle"] and "unavailable" in res.notes[0]
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    ({"needs": []}, "bad_request"),
+    ({"needs": ["dedup"], "dataset": "../x.jsonl"}, "path_outside_workspace"),
+    ({"needs": ["drop short docs"], "dataset": "missing.jsonl"}, "not_found"),
+])
+def test_errors_are_typed(ctx, args, code):
+    res = propose_recipe(ctx, args)
+    assert not res.ok and res.error.code == code, res.error
+
+
+REAL_OPS = ["punctuation_normalization_mapper", "remove_table_text_mapper", "remove_header_mapper",
+            "clean_links_mapper", "whitespace_normalization_mapper", "sentence_split_mapper",
+            "remove_long_words_mapper", "clean_html_mapper", "words_num_filter", "special_characters_filter",
+            "text_length_filter", "document_simhash_deduplicator"]
+
+
+def _model_is_loaded() -> bool:
+    embedder = sys.modules.get("recipe_copilot.knowledge.embedder")
+    return embedder is not None and "model" in embedder._LOADED
+
+
+def test_with_the_real_embedder_needs_without_a_phrasing_find_their_op(workspace, tmp_path, monkeypatch):
+    """The one test on the packaged MiniLM model (a dozen op documents, to stay quick).
+
+    Loading the model takes ~10 s, so the test runs when the knowledge tests (which run first
+    in the full suite) have loaded it, or with ``RC_REAL_EMBEDDER=1``.
+    """
+    if not (os.environ.get("RC_REAL_EMBEDDER") or _model_is_loaded()):
+        pytest.skip("MiniLM is not loaded yet in this process; set RC_REAL_EMBEDDER=1 to load it here")
+    import recipe_copilot.knowledge.opdocs as opdocs
+    from recipe_copilot.engine.ops import registry
+    from recipe_copilot.knowledge import KnowledgeIndex, KnowledgeSettings
+
+    monkeypatch.setattr(opdocs, "op_documents", lambda: [opdocs.op_to_document(registry()[n]) for n in REAL_OPS])
+    index = KnowledgeIndex(KnowledgeSettings(data_dir=tmp_path / "real", chroma_url=None))
+    ctx = ToolContext.open(workspace, knowledge=index)
+    needs = ["normalize punctuation", "remove tables", "split into sentences", "strip very long words"]
+    res = propose_recipe(ctx, {"needs": needs})
+    chosen = {c.needs[0]: c.op for c in res.choices}
+    assert chosen == {"normalize punctuation": "punctuation_normalization_mapper",
+                      "remove tables": "remove_table_text_mapper", "split into sentences": "sentence_split_mapper",
+                      "strip very long words": "remove_long_words_mapper"}
+    assert all("search hit" in c.why for c in res.choices if c.op != "remove_long_words_mapper")
