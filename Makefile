@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -c constraints.txt
 STAMP := $(VENV)/.installed
+# llama-cpp-python has no binary wheel on PyPI: it is compiled once (about 8 minutes on 2 cores)
+# into this cache, then installed from it in seconds
+WHEELS ?= $(HOME)/.cache/recipe-copilot/wheels
 
 .PHONY: demo test lint venv clean
 
@@ -14,7 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) --upgrade pip
 	# torch first, pinned to the CPU build (constraints.txt), before anything that pulls it
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[knowledge,dev]'
+	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+	  echo "Building llama-cpp-python once from source (about 8 minutes); the wheel is cached in $(WHEELS)"; \
+	  mkdir -p $(WHEELS); \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel -c constraints.txt --no-deps llama-cpp-python==0.3.36 -w $(WHEELS); }
+	$(PIP) --find-links $(WHEELS) llama-cpp-python==0.3.36
+	$(PIP) --find-links $(WHEELS) -e '.[knowledge,copilot,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
