@@ -79,6 +79,11 @@ def floor_cmd(data: Path, out: Path) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def output_files(folder: Path) -> list[Path]:
+    """The exported data files (not the _stats / .errors side files)."""
+    return sorted(p for p in folder.glob("out*.jsonl") if not p.name.endswith(("_stats.jsonl", ".errors.jsonl")))
+
+
 def count_lines(paths: list[Path]) -> int:
     return sum(p.read_bytes().count(b"\n") for p in paths)
 
@@ -107,7 +112,7 @@ def main() -> None:
     copilot = str(ROOT / ".venv" / "bin" / "copilot")
     ours = measure("recipe-copilot", [copilot, "run", str(ours_recipe), "--quiet"], log=str(work / "ours.log"))
     results["runs"]["ours"] = ours.as_dict()
-    ours_rows = count_lines(sorted((work / "ours").glob("out*.jsonl")))
+    ours_rows = count_lines(output_files(work / "ours"))
     results["runs"]["ours"]["rows_out"] = ours_rows
     print(ours, ours_rows)
 
@@ -118,7 +123,7 @@ def main() -> None:
         dj_bin = str(Path(args.dj_python).parent / "dj-process")
         dj = measure("data-juicer", [dj_bin, "--config", str(dj_recipe)], env=env, log=str(work / "dj.log"))
         results["runs"]["dj"] = dj.as_dict()
-        dj_rows = count_lines(sorted((work / "dj").glob("out*.jsonl")))
+        dj_rows = count_lines(output_files(work / "dj"))
         results["runs"]["dj"]["rows_out"] = dj_rows
         print(dj, dj_rows)
         results["ratios"] = {
