@@ -1,5 +1,5 @@
 # Two commands do all the set-up on first use:
-#   make demo   run a recipe on the bundled sample data (no key, no network)
+#   make demo   ask the copilot for a recipe on the bundled sample data (no key, no network)
 #   make test   run the test suite
 PY ?= python3
 VENV := .venv
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # into this cache, then installed from it in seconds
 WHEELS ?= $(HOME)/.cache/recipe-copilot/wheels
 
-.PHONY: demo test lint venv clean
+.PHONY: demo demo-run test lint venv clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/copilot ask "remove very short documents and exact duplicates" --data recipe_copilot/data/sample_web.jsonl
+
+demo-run: $(STAMP)
 	$(BIN)/copilot run examples/demo.yaml
 
 test: $(STAMP)

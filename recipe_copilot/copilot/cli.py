@@ -44,6 +44,7 @@ class _Group(click.Group):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("default")
+                warnings.simplefilter("ignore", ResourceWarning)  # noise from native libraries, not the user's
                 return super().invoke(ctx)
         except RunCancelled as exc:
             _fail(str(exc), code=130)
@@ -266,6 +267,138 @@ def index(runs_dirs: tuple[str, ...], rebuild: bool, quiet: bool, as_json: bool)
         console.print(f"[yellow]skipped:[/] {note}", soft_wrap=True)
     scanned = ", ".join(str(r) for r in roots) or "none (use --runs DIR)"
     console.print(f"{report.embedded} document(s) embedded in {report.seconds:.1f}s; runs scanned in: {scanned}")
+
+
+def _service(mode: str | None) -> Any:
+    from recipe_copilot.copilot.agent import CopilotService
+    from recipe_copilot.copilot.settings import CopilotSettings, SettingsError
+
+    try:
+        settings = CopilotSettings.load()
+    except SettingsError as exc:
+        _fail(str(exc))
+    return CopilotService(settings, mode=mode)  # type: ignore[arg-type]
+
+
+def _turn(service: Any, session_id: str | None, message: str, *, data: str | None, recipe: str | None,
+          confirm: bool, out: str | None, printer: Any) -> dict[str, Any]:
+    """Run one turn, feeding each event to ``printer`` (None: quiet); write the recipe; return the JSON summary."""
+    from recipe_copilot.tools.drafts import recipe_yaml
+
+    summary: dict[str, Any] = {"answer": "", "recipe": None, "session_id": session_id, "dry_run": None,
+                               "recipe_path": None, "citations": [], "needs_confirmation": False, "error": None}
+    for event in service.ask(session_id, message, data=data, recipe=recipe, confirm=confirm):
+        if printer is not None:
+            printer(event)
+        summary["session_id"] = event.session_id or summary["session_id"]
+        if event.type == "recipe_updated":
+            summary["recipe"] = event.recipe
+        elif event.type == "dry_run_done":
+            summary["dry_run"] = event.model_dump(exclude={"type", "session_id"})
+        elif event.type == "final_answer":
+            summary.update(answer=event.text, citations=event.citations, needs_confirmation=event.needs_confirmation)
+        elif event.type == "error":
+            summary["error"] = {"message": event.message, "hint": event.hint}
+    sid = summary["session_id"]
+    draft = service.draft(sid) if sid else None
+    if draft is not None:
+        summary["recipe"] = draft.recipe
+        path = Path(out) if out else Path(service.settings.workspace) / "recipes" / f"{sid}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(recipe_yaml(draft.recipe), encoding="utf-8")
+        summary["recipe_path"] = str(path)
+    return summary
+
+
+_ASK_OPTIONS = [
+    click.option("--data", help="The dataset to work on (file, folder or glob)."),
+    click.option("--session", "session_id", help="Continue this session (its id was printed by an earlier turn)."),
+    click.option("--recipe", type=click.Path(exists=True, dir_okay=False), help="Start from this recipe YAML."),
+    click.option("--mode", type=click.Choice(["guided", "agent"]), help="Override llm.mode for this command."),
+    click.option("-v", "--verbose", is_flag=True, help="Also print each tool call's arguments."),
+]
+
+
+def _with_ask_options(fn: Any) -> Any:
+    for option in reversed(_ASK_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@main.command()
+@click.argument("message")
+@_with_ask_options
+@click.option("--yes", "confirm", is_flag=True, help="Consent to a full run of the recipe after the dry run.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the recipe here (default recipes/<session>.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: answer, recipe, session_id, dry_run...")
+def ask(message: str, data: str | None, session_id: str | None, recipe: str | None, mode: str | None,
+        verbose: bool, confirm: bool, out: str | None, as_json: bool) -> None:
+    """Ask the copilot once: it looks at the data, proposes a recipe, validates and dry-runs it.
+
+    The answer streams to the terminal, the recipe is written to a YAML file, and the session
+    id is printed so a follow-up can continue (`copilot ask "stricter on length" --session ID`).
+    A full run starts only with --yes.
+    """
+    import json
+
+    service = _service(mode)
+    printer = None
+    if not as_json:
+        from recipe_copilot.copilot.render import EventPrinter
+
+        printer = EventPrinter(_console(), verbose=verbose)
+    summary = _turn(service, session_id, message, data=data, recipe=recipe, confirm=confirm, out=out,
+                    printer=printer)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        console = _console()
+        if summary["recipe_path"]:
+            console.print(f"recipe: {summary['recipe_path']}")
+        if summary["session_id"]:
+            console.print(f"session: {summary['session_id']} (continue with --session {summary['session_id']})")
+    if summary["error"] is not None:
+        sys.exit(1)
+
+
+_YES = ("y", "yes", "ok", "sure", "go", "go ahead")
+
+
+@main.command()
+@_with_ask_options
+def chat(data: str | None, session_id: str | None, recipe: str | None, mode: str | None, verbose: bool) -> None:
+    """Talk with the copilot: each message is a turn of one session (history kept; `/exit` ends).
+
+    When the copilot proposes a full run, answer `yes` to start it.
+    """
+    from recipe_copilot.copilot.render import EventPrinter
+
+    service = _service(mode)
+    console = _console()
+    printer = EventPrinter(console, verbose=verbose)
+    if session_id:
+        for msg in service.store.messages(session_id):
+            console.print(f"[bold]{msg.role}:[/] {msg.content}", soft_wrap=True, markup=False)
+    console.print("[dim]recipe-copilot chat; /exit to leave[/]")
+    waiting_for_yes = False
+    while True:
+        try:
+            message = click.prompt("you", prompt_suffix="> ").strip()
+        except (EOFError, click.Abort):
+            break
+        if message in ("/exit", "/quit", "exit", "quit"):
+            break
+        if not message:
+            continue
+        confirm = waiting_for_yes and message.lower().strip(" .!") in _YES
+        if confirm:
+            message = "run it"
+        summary = _turn(service, session_id, message, data=data, recipe=recipe, confirm=confirm, out=None,
+                        printer=printer)
+        session_id, data, recipe = summary["session_id"], None, None
+        waiting_for_yes = bool(summary["needs_confirmation"])
+        if summary["recipe_path"]:
+            console.print(f"[dim]recipe: {summary['recipe_path']}  session: {session_id}[/]")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from rich.table import Table
 from recipe_copilot.engine.executors import ProgressEvent
 from recipe_copilot.engine.runrecord import RunRecord
 
-__all__ = ["RunProgress", "print_ops", "print_run_summary"]
+__all__ = ["EventPrinter", "RunProgress", "print_ops", "print_run_summary"]
 
 
 class RunProgress:
@@ -133,3 +133,79 @@ def _short_default(value: Any) -> str:
         return "inf" if value > 0 else "-inf"
     text = repr(value)
     return text if len(text) <= 24 else text[:21] + "..."
+
+
+class EventPrinter:
+    """Prints a copilot turn's events as they come: steps and tool calls dimmed, the answer streamed,
+    then the recipe, the dry-run table, the sources and the session id.
+
+    Args:
+        console: where to print.
+        verbose: also print each tool's arguments.
+    """
+
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        """Remember the console."""
+        self.console = console
+        self.verbose = verbose
+        self._recipe_yaml = ""
+        self._dry_run: Any = None
+        self._streaming = False
+
+    def __call__(self, event: Any) -> None:
+        """Print one event (a model of :mod:`recipe_copilot.copilot.events`)."""
+        kind = event.type
+        if kind != "answer_delta" and self._streaming:
+            self.console.print()
+            self._streaming = False
+        if kind == "step_started":
+            self.console.print(f"[bold cyan]>[/] {event.title or event.step}")
+        elif kind == "tool_called":
+            args = f" {event.arguments}" if self.verbose else ""
+            self.console.print(f"  [dim]{event.tool}{args}[/]", soft_wrap=True)
+        elif kind == "tool_returned":
+            mark = "[green]ok[/]" if event.ok else "[yellow]error[/]"
+            detail = event.summary if event.ok else (event.error or event.summary)
+            self.console.print(f"  [dim]{event.tool}[/] {mark} [dim]{detail}[/]", soft_wrap=True)
+        elif kind == "recipe_updated":
+            self._recipe_yaml = event.yaml
+        elif kind == "dry_run_done":
+            self._dry_run = event
+        elif kind == "run_finished":
+            self.console.print(f"[bold]run {event.run_id}[/]: {event.status} {event.summary}", soft_wrap=True)
+        elif kind == "answer_delta":
+            if not self._streaming:
+                self.console.print()
+                self._streaming = True
+            self.console.print(event.text, end="", soft_wrap=True)
+        elif kind == "final_answer":
+            self._final(event)
+        elif kind == "error":
+            hint = f"\n  {event.hint}" if event.hint else ""
+            self.console.print(f"[bold red]error:[/] {event.message}{hint}", soft_wrap=True)
+
+    def _final(self, event: Any) -> None:
+        from rich.syntax import Syntax
+
+        lines = event.text.split("\n\n", 1)
+        if len(lines) == 2:  # the facts after the prose
+            self.console.print(lines[1], soft_wrap=True, markup=False)
+        if self._recipe_yaml:
+            self.console.print(Syntax(self._recipe_yaml, "yaml", background_color="default"))
+        if self._dry_run is not None:
+            print_dry_run(self.console, self._dry_run)
+        if event.citations:
+            self.console.print("[dim]sources: " + ", ".join(event.citations) + "[/]", soft_wrap=True)
+
+
+def print_dry_run(console: Console, dry: Any) -> None:
+    """The per-op table of a dry run (a ``DryRunDone`` event)."""
+    table = Table(title=f"dry run: {dry.rows_in:,} rows in, {dry.rows_out:,} out ({dry.kept_ratio:.0%} kept)",
+                  title_justify="left")
+    for col, justify in (("op", "left"), ("in", "right"), ("out", "right"), ("kept", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for op in dry.ops:
+        table.add_row(op.name, f"{op.rows_in:,}", f"{op.rows_out:,}", f"{100 * op.kept_ratio:.1f}%")
+    console.print(table)
+    if dry.estimated_rows_out is not None:
+        console.print(f"[dim]a full run would keep about {dry.estimated_rows_out:,} rows[/]")
