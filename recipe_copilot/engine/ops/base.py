@@ -324,8 +324,8 @@ class Mapper(Op):
 
     def process_batch(self, batch: SampleBatch) -> SampleBatch:
         """Edit the batch (in place or as a new batch, which may have more or fewer rows)."""
-        texts = batch.column(self.text_key)
-        batch.set_column(self.text_key, [self.process_text(t) for t in texts])
+        process = self.process_text  # bound once: the loop runs per sample
+        batch.set_column(self.text_key, [process(t) for t in batch.column(self.text_key)])
         return batch
 
     def process_text(self, text: str) -> str:

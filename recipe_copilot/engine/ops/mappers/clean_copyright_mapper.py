@@ -5,7 +5,6 @@ from __future__ import annotations
 import regex
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 _BLOCK_COMMENT = regex.compile(r"/\*[^*]*\*+(?:[^/*][^*]*\*+)*/")
 _COPYRIGHT = regex.compile("copyright", regex.IGNORECASE)
@@ -41,7 +40,7 @@ class CleanCopyrightMapper(Mapper):
 
     cost = 0.3
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         found = _BLOCK_COMMENT.search(text) if "/*" in text else None
         if found is not None:
             start, end = found.span()
@@ -49,9 +48,3 @@ class CleanCopyrightMapper(Mapper):
         if text[:1] in ("/", "#", "-", "\n"):
             return _strip_leading_comment_lines(text)
         return text  # the first line is kept, so nothing is dropped
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in texts])
-        return batch

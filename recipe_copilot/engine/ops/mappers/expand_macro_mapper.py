@@ -5,7 +5,6 @@ from __future__ import annotations
 import regex
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 #: ``\newcommand{\name}{value}`` (or ``\newcommand*``) ending its line; names are letters and digits
 _NEWCOMMAND = regex.compile(r"\\\bnewcommand\b\*?\{(\\[a-zA-Z0-9]+?)\}\{(.*?)\}$", regex.MULTILINE)
@@ -36,7 +35,7 @@ class ExpandMacroMapper(Mapper):
 
     cost = 1.0
 
-    def _expand(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         if "\\newcommand" not in text and "\\def" not in text:
             return text
         macros: dict[str, str] = {}
@@ -45,8 +44,3 @@ class ExpandMacroMapper(Mapper):
         for name, value in macros.items():
             text = regex.sub(f"({name})([^a-zA-Z0-9])", value + r"\2", text)
         return text
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        expand = self._expand
-        batch.set_column(self.text_key, [expand(t) for t in batch.column(self.text_key)])
-        return batch

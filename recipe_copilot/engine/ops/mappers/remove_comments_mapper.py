@@ -6,7 +6,6 @@ import regex
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 # Data-Juicer's patterns. The inline one also takes the character before the "%" (which
 # may be the newline ending the previous line) and needs at least one character after it.
@@ -32,7 +31,7 @@ class RemoveCommentsMapper(Mapper):
 
     cost = 0.3
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         if "%" not in text:
             return text
         if self.params.inline:
@@ -40,9 +39,3 @@ class RemoveCommentsMapper(Mapper):
         if self.params.multiline:
             text = _WHOLE_LINE.sub("", text)
         return text
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in texts])
-        return batch

@@ -6,7 +6,6 @@ import regex
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 _COMMANDS = ("chapter", "part", "section", "subsection", "subsubsection", "paragraph", "subparagraph")
 #: Data-Juicer's pattern: everything up to the first \command[opt]{title}; group 2 is the command
@@ -34,14 +33,8 @@ class RemoveHeaderMapper(Mapper):
 
     cost = 0.5
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         found = _HEADER.match(text) if "\\" in text and any(n in text for n in _NEEDLES) else None
         if found is None:
             return "" if self.params.drop_no_head else text
         return found.group(2) + text[found.end() :]
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in texts])
-        return batch

@@ -7,7 +7,6 @@ from pydantic import Field
 from recipe_copilot.engine.ops.base import BIG, Mapper, OpParams
 from recipe_copilot.engine.ops.common.chars import SPECIAL_CHARACTERS
 from recipe_copilot.engine.ops.common.words import strip_chars
-from recipe_copilot.engine.sample import SampleBatch
 
 _SEPARATORS = frozenset(" \t\n")
 
@@ -40,7 +39,7 @@ class RemoveLongWordsMapper(Mapper):
         # short words go; a long one stays if stripping special characters brings it in range
         return {w for w in out if w and (len(w) <= hi or not lo <= len(strip_chars(w, SPECIAL_CHARACTERS)) <= hi)}
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         flat = text.replace("\t", " ").replace("\n", " ")
         drop = self._dropped(flat.split(" "))
         if not drop and text[:1] not in _SEPARATORS and text[-1:] not in _SEPARATORS and "  " not in flat:
@@ -55,9 +54,3 @@ class RemoveLongWordsMapper(Mapper):
             if cells:
                 lines.append("\t".join(cells))
         return "\n".join(lines)
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in texts])
-        return batch

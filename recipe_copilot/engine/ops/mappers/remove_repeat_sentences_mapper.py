@@ -11,7 +11,6 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 # Data-Juicer's sentence splitter: four substitutions that put a newline after sentence-ending
 # punctuation (not before a closing quote). The last class really holds ".", "{", "6", "}",
@@ -100,7 +99,7 @@ class RemoveRepeatSentencesMapper(Mapper):
         source = self.params.tokenizer
         self._split = split_sentences if source is None else _lambda_tokenizer(source)
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         p = self.params
         split, lower, min_len = self._split, p.lowercase, p.min_repeat_sentence_length
         special = _SPECIAL.sub if p.ignore_special_character else None
@@ -119,9 +118,3 @@ class RemoveRepeatSentencesMapper(Mapper):
                     seen.add(key)
             lines.append("".join(kept))
         return "\n".join(lines)
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in texts])
-        return batch

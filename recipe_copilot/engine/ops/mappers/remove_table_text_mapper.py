@@ -6,7 +6,6 @@ import regex
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.sample import SampleBatch
 
 #: Data-Juicer's table with n separators (space, ``|`` or tab) between non-space cells: two or
 #: more such rows in a row, the first one right after a newline (index n - 1 holds n)
@@ -57,7 +56,7 @@ class RemoveTableTextMapper(Mapper):
     def setup(self) -> None:
         self._passes = [(n, _TABLES[n - 1].subn) for n in range(self.params.min_col - 1, self.params.max_col)]
 
-    def _clean(self, text: str) -> str:
+    def process_text(self, text: str) -> str:
         if text.count("\n") < 3:  # the newline before a table, and one after each of two rows
             return text
         widths = _widths(text)
@@ -67,8 +66,3 @@ class RemoveTableTextMapper(Mapper):
                 if done:
                     widths = _widths(text)
         return text
-
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        clean = self._clean
-        batch.set_column(self.text_key, [clean(t) for t in batch.column(self.text_key)])
-        return batch
