@@ -5,6 +5,14 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """No test reads or writes the user's own knowledge index, or talks to a configured server."""
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "copilot-data"))
+    for var in ("COPILOT_CHROMA_URL", "COPILOT_RUNS_DIRS", "COPILOT_CHROMA_COLLECTION"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def docs() -> list[dict]:
     """200 samples: varied lengths, a few duplicates, nested meta."""

@@ -27,14 +27,6 @@ class CountingEmbedder:
         return self.inner(input)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(tmp_path, monkeypatch):
-    """No test reads or writes the user's own index, or talks to a configured server."""
-    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "copilot-data"))
-    for var in ("COPILOT_CHROMA_URL", "COPILOT_RUNS_DIRS", "COPILOT_CHROMA_COLLECTION"):
-        monkeypatch.delenv(var, raising=False)
-
-
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedding:
     """The packaged MiniLM model (loaded on first use, once per process)."""

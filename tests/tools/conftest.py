@@ -35,14 +35,6 @@ class SlowMapper(Mapper):
         return batch
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(tmp_path, monkeypatch):
-    """No test reads or writes the user's own knowledge index, or talks to a configured server."""
-    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "copilot-data"))
-    for var in ("COPILOT_CHROMA_URL", "COPILOT_RUNS_DIRS", "COPILOT_CHROMA_COLLECTION"):
-        monkeypatch.delenv(var, raising=False)
-
-
 @pytest.fixture(scope="session")
 def knowledge(tmp_path_factory):
     """A real Chroma index with the fake (word-hashing) embedder, ops and recipes synced once."""
