@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from pydantic import AfterValidator, Field
-
-from recipe_copilot.engine.ops.base import Mapper, OpParams
-from recipe_copilot.engine.ops.common.regexes import check_pattern, compile_pattern
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.ops.common.regexes import RegexCleaner, RegexCleanerParams
 
 #: Data-Juicer's default link pattern (matched with the ``regex`` module, DOTALL)
 LINK_PATTERN = (
@@ -38,7 +33,7 @@ def _may_have_link(text: str) -> bool:
     )
 
 
-class CleanLinksMapper(Mapper):
+class CleanLinksMapper(RegexCleaner):
     """Remove links (scheme URLs, ``www.`` hosts, ``host.tld/`` paths), or replace them with ``repl``.
 
     A custom ``pattern`` replaces the default link regex; like Data-Juicer, the ``regex``
@@ -50,25 +45,12 @@ class CleanLinksMapper(Mapper):
         ``"see https://example.com/a for more"`` becomes ``"see  for more"``.
     """
 
-    class Params(OpParams):
-        pattern: Annotated[str | None, AfterValidator(check_pattern)] = Field(
-            None, description="Regex to remove; None uses the default link pattern."
-        )
-        repl: str = Field("", description="Replacement for each match (may use \\1 group references).")
+    class Params(RegexCleanerParams):
+        pass
 
     cost = 1.0
 
-    def setup(self) -> None:
-        pattern = self.params.pattern
-        self._regex = compile_pattern(LINK_PATTERN if pattern is None else pattern)
-        self._default = pattern is None
+    default_pattern = LINK_PATTERN
 
-    def process_batch(self, batch: SampleBatch) -> SampleBatch:
-        texts = batch.column(self.text_key)
-        sub, repl = self._regex.sub, self.params.repl
-        if self._default:
-            out = [sub(repl, t) if _may_have_link(t) else t for t in texts]
-        else:
-            out = [sub(repl, t) for t in texts]
-        batch.set_column(self.text_key, out)
-        return batch
+    def might_match(self, text: str) -> bool:
+        return _may_have_link(text)
