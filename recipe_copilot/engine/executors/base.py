@@ -133,20 +133,20 @@ class Executor:
             started=time.time(),
         )
         ops = {s.index: OpReport(index=s.index, name=s.name, kind=s.op_class.kind) for s in recipe.process}
-        runs = {s.index: OpRun(trace_cap=self.trace_caps().get(s.index, 0)) for s in recipe.process}
+        caps = self.trace_caps()
         errors_path = _errors_path(recipe.export_path)
         start = time.perf_counter()
-        runner = ShardRunner(recipe, self.plan, self.trace_caps())
+        runner = ShardRunner(recipe, self.plan, caps)
         state = self._load_checkpoint(ckpt, record) if self.resume else None
         if state is None:
             shutil.rmtree(ckpt, ignore_errors=True)
             ckpt.mkdir(parents=True, exist_ok=True)
             errors_path.unlink(missing_ok=True)
+            runs = {s.index: OpRun(trace_cap=caps.get(s.index, 0)) for s in recipe.process}
             state = {"stage": _StageState(), "keep": None, "order": None, "prev_rows": [], "runs": runs,
                      "rows_in": 0, "pairs": {"captured": {}, "pairs": {}, "offsets": np.zeros(1, dtype=np.int64)}}
         else:
             record.resumed = True
-            runs = state["runs"]
         try:
             outputs = self._run_stages(runner, files, ckpt, errors_path, state, record)
         except KeyboardInterrupt:

@@ -255,10 +255,10 @@ class Op:
         batch = self._quarantine_bad_input(batch, run)
         try:
             out = self.apply(batch, run)
-        except Exception as exc:  # a sample the op cannot handle; find which, keep the rest
+        except Exception:  # a sample the op cannot handle; find which, keep the rest
             if not self.params.skip_op_error:
                 raise
-            out = self._apply_row_by_row(batch, run, exc)
+            out = self._apply_row_by_row(batch, run)
         run.rows_out += len(out)
         run.seconds += time.perf_counter() - start
         return out
@@ -287,7 +287,7 @@ class Op:
         bad_set = set(bad)
         return batch.take(i for i in range(len(batch)) if i not in bad_set)
 
-    def _apply_row_by_row(self, batch: SampleBatch, run: OpRun, first: Exception) -> SampleBatch:
+    def _apply_row_by_row(self, batch: SampleBatch, run: OpRun) -> SampleBatch:
         good = []
         for i in range(len(batch)):
             one = batch.take([i])
