@@ -39,10 +39,13 @@ def op_doc(cls: type[Op]) -> dict[str, Any]:
         for name, info in cls.Params.model_fields.items()
         if name not in COMMON_PARAMS or name == "text_key"
     ]
+    body = rest.split("Example:", 1)[0]
+    use = next((" ".join(par.split()) for par in body.split("\n\n") if par.strip().startswith("Typical use:")), "")
     return {
         "name": cls.name,
         "type": cls.kind,
         "description": summary.strip(),
+        "use": use.removeprefix("Typical use:").strip(),
         "details": rest.split("Example:", 1)[0].strip(),
         "params": own,
         "stat_key": getattr(cls, "stat_key", None),

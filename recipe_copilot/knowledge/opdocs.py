@@ -103,7 +103,8 @@ def op_to_document(cls: type[Op]) -> KnowledgeDoc:
         lines.append(f"Needs the packages: {', '.join(doc['requires'])}.")
     if doc["example"]:
         lines.append("Example: " + " ".join(doc["example"].split()))
-    summary = f"{doc['name'].replace('_', ' ')}: {doc['description']}{_drop_sentence(doc)}"
+    use = f" Used to {doc['use']}" if doc.get("use") else ""
+    summary = f"{doc['name'].replace('_', ' ')}: {doc['description']}{_drop_sentence(doc)}{use}"
     keywords = " ".join([doc["name"], *(p["name"] for p in own), doc["stat_key"] or ""]).strip()
     return KnowledgeDoc(
         id=f"op:{doc['name']}",

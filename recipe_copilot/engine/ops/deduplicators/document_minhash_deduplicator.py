@@ -17,6 +17,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class DocumentMinhashDeduplicator(Deduplicator):
     """Drop samples whose shingle sets are near-duplicates (MinHash LSH); each cluster's first stays.
 
+    Typical use: remove near-duplicate pages that differ only by a few words (mirrors, templates, reposts).
+
     Texts are shingled (``window_size`` tokens), MinHashed with ``num_permutations``
     permutations and cut into bands; samples sharing any band are joined into one cluster
     (transitively) and only the earliest sample of a cluster is kept. Bands and rows per

@@ -17,6 +17,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class DocumentSimhashDeduplicator(Deduplicator):
     """Drop samples whose SimHash is within ``hamming_distance`` bits of another's; each cluster's first stays.
 
+    Typical use: remove near-duplicate documents that differ only slightly, with a small fingerprint per document.
+
     Texts are shingled (``window_size`` tokens) and fingerprinted with SimHash (MD5 of each
     shingle, majority vote per bit). Fingerprints at most ``hamming_distance`` bits apart are
     joined into one cluster (transitively), found by grouping on ``num_blocks`` bit blocks,

@@ -12,6 +12,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class CharacterRepetitionFilter(Filter):
     """Keep samples whose character n-gram repetition ratio is in range.
 
+    Typical use: drop spam and boilerplate that repeat the same characters or phrases over and over.
+
     Counts every character n-gram (n = ``rep_len``), takes the floor(sqrt(number of distinct
     n-grams)) most frequent ones, keeping only those seen more than once, and divides their
     occurrences by the number of n-grams. Stat: ``char_rep_ratio`` (0.0 when the text is

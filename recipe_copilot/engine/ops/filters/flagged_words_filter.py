@@ -15,6 +15,8 @@ from recipe_copilot.engine.ops.common.wordlists import (
 class FlaggedWordsFilter(WordListRatioFilter):
     """Keep samples whose ratio of flagged words to all words is in range.
 
+    Typical use: drop toxic, obscene or adult content (profanity, porn spam) by its share of bad words.
+
     Words are lower-cased and stripped of special characters (empty ones dropped), plus, with
     ``use_words_aug``, every run of ``words_aug_group_sizes`` neighbouring words joined by
     ``words_aug_join_char`` (for languages written without spaces). The flagged words are the

@@ -12,6 +12,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class MaximumLineLengthFilter(Filter):
     """Keep samples whose longest line (in characters, line break excluded) is in range.
 
+    Typical use: drop minified code, data dumps or one-line blobs (a very long line), or texts without any real line.
+
     Lines are those of ``str.splitlines``. Stat: ``max_line_length`` (0 for an empty text).
 
     Example:

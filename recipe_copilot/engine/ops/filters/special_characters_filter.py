@@ -12,6 +12,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class SpecialCharactersFilter(Filter):
     """Keep samples whose ratio of special characters to all characters is in range.
 
+    Typical use: drop symbol soup, garbled or weird-character text, and pages made mostly of punctuation or digits.
+
     Special characters are Data-Juicer's set: ASCII punctuation, digits and whitespace, a list
     of other symbols and spaces, and every single-code-point emoji. Stat:
     ``special_char_ratio`` (0.0 for an empty text).

@@ -11,6 +11,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class TextLengthFilter(Filter):
     """Keep samples whose text has between min_len and max_len characters.
 
+    Typical use: drop very short documents (one-liners, stubs) or very long ones.
+
     Stat: ``text_len`` (number of characters).
 
     Example:

@@ -25,6 +25,8 @@ def _rep_ratio(words: list[str], n: int) -> float:
 class WordRepetitionFilter(Filter):
     """Keep samples whose word n-gram repetition ratio is in range.
 
+    Typical use: drop spammy documents that say the same phrase over and over, and pages of repeated lines.
+
     Words are lower-cased and stripped of special characters (empty ones dropped); the ratio
     is the number of n-grams (n = ``rep_len``) that occur more than once, counting every
     occurrence, over the number of n-grams. Stat: ``word_rep_ratio`` (0.0 with fewer than

@@ -13,6 +13,8 @@ from recipe_copilot.engine.sample import SampleBatch
 class WordsNumFilter(Filter):
     """Keep samples whose number of words is in range.
 
+    Typical use: drop documents with too few words (stubs, titles) or too many.
+
     Words are the pieces between spaces, newlines and tabs, stripped of special characters
     (punctuation, digits, emoji...); pieces left empty do not count. Stat: ``num_words``.
     ``lang`` only picks the tokenizer of ``tokenization: true``, which needs a downloaded

@@ -14,6 +14,8 @@ _SEPARATORS = frozenset(" \t\n")
 class RemoveLongWordsMapper(Mapper):
     """Remove words whose length is outside [min_len, max_len].
 
+    Typical use: strip minified JavaScript, base64 data blobs, hashes and other absurdly long 'words'.
+
     A word over max_len is kept if stripping special characters from its ends brings it
     into range (the word is kept unstripped). As in Data-Juicer the text is rebuilt from
     its words (lines on newlines, cells on tabs, words on spaces): runs of spaces collapse,
