@@ -401,5 +401,100 @@ def chat(data: str | None, session_id: str | None, recipe: str | None, mode: str
             console.print(f"[dim]recipe: {summary['recipe_path']}  session: {session_id}[/]")
 
 
+def _parse_quantile_pair(value: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value.split(","))
+    except ValueError:
+        _fail(f"--auto-quantile takes LO,HI, e.g. 0.02,0.98; got {value!r}")
+    if not 0 <= lo < hi <= 1:
+        _fail(f"--auto-quantile needs 0 <= LO < HI <= 1; got {value!r}")
+    return lo, hi
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--recipe", "recipe_path", type=click.Path(dir_okay=False, exists=True),
+              help="Recipe whose filters to analyse when PATH is a dataset.")
+@click.option("--sample", type=click.IntRange(min=1), help="Analyse a random sample of N rows (reservoir).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option("--auto-sigma", type=click.FloatRange(min=0, min_open=True), help="Bounds at mean ± K·std.")
+@click.option("--auto-quantile", help="Bounds at the LO,HI quantiles, e.g. 0.02,0.98.")
+@click.option("--write-recipe", type=click.Path(dir_okay=False), help="Write the recipe with the automatic bounds.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Output folder (default: the recipe's work dir /analysis, or outputs/analysis).")
+@click.option("--no-plots", is_flag=True, help="Skip the histograms.")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, auto_sigma: float | None,
+            auto_quantile: str | None, write_recipe: str | None, out_dir: str | None, no_plots: bool,
+            as_json: bool) -> None:
+    """Compute every stat a recipe's filters use, without filtering (PATH: a recipe or a dataset).
+
+    Writes overall.json/.csv/.md and a histogram per stat. With --auto-sigma K or
+    --auto-quantile LO,HI (and --write-recipe OUT), sets the filters' bounds from the data and
+    prints the share each filter, and all together, would drop.
+    """
+    import json
+
+    from recipe_copilot.engine import analyze as an
+    from recipe_copilot.engine.recipe import load_recipe
+
+    if auto_sigma is not None and auto_quantile:
+        _fail("give one of --auto-sigma and --auto-quantile")
+    if write_recipe and auto_sigma is None and not auto_quantile:
+        _fail("--write-recipe needs --auto-sigma K or --auto-quantile LO,HI")
+    is_recipe = Path(path).suffix.lower() in (".yaml", ".yml")
+    if is_recipe and recipe_path:
+        _fail("PATH is a recipe already; --recipe is for a dataset PATH")
+    if is_recipe:
+        recipe = load_recipe(path)
+    elif recipe_path:
+        recipe = load_recipe(recipe_path, {"dataset_path": path})
+    else:
+        recipe = an.default_analysis_recipe(path)
+    default_out = recipe.resolved_work_dir / "analysis" if (is_recipe or recipe_path) else Path("outputs/analysis")
+    out = Path(out_dir) if out_dir else default_out
+    analysis = an.analyze(recipe, sample=sample, seed=seed)
+    paths = an.write_analysis(analysis, out, plots=not no_plots)
+    bounds = None
+    if auto_sigma is not None or auto_quantile:
+        qs = _parse_quantile_pair(auto_quantile) if auto_quantile else None
+        bounds = an.auto_bounds(analysis, sigma=auto_sigma, quantiles=qs)
+        if write_recipe:
+            Path(write_recipe).parent.mkdir(parents=True, exist_ok=True)
+            Path(write_recipe).write_text(bounds.recipe.to_yaml(), encoding="utf-8")
+    if as_json:
+        body: dict[str, Any] = {"analysis": analysis.model_dump(mode="json"),
+                                "outputs": {k: [str(p) for p in v] if isinstance(v, list) else str(v)
+                                            for k, v in paths.items()}}
+        if bounds is not None:
+            body["auto_bounds"] = bounds.model_dump(mode="json")
+            body["recipe_written"] = write_recipe
+        click.echo(json.dumps(body, indent=2))
+        return
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"{analysis.rows_analysed} of {analysis.rows_read} rows analysed")
+    rows = an.summary_rows(analysis)
+    for col in rows[0] if rows else ["op"]:
+        table.add_column(col, justify="left" if col in ("op", "stat") else "right")
+    for row in rows:
+        table.add_row(*(an.format_value(v) for v in row.values()))
+    console.print(table)
+    for note in analysis.notes:
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+    console.print(f"summary: {paths['md']} (json, csv beside it); {len(paths['plots'])} histogram(s) in {out / 'hist'}")
+    if bounds is not None:
+        for f in bounds.filters:
+            params = ", ".join(f"{k}={v}" for k, v in f.params.items())
+            console.print(f"{f.index}:{f.op}: {params} -> drops {f.drop_rate:.2%} (now {f.current_drop_rate:.2%})")
+        total = "unknown (rows not aligned)" if bounds.total_drop_rate is None else f"{bounds.total_drop_rate:.2%}"
+        console.print(f"[bold]predicted total drop: {total}[/]")
+        for note in bounds.notes:
+            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        if write_recipe:
+            console.print(f"recipe written: {write_recipe}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
