@@ -39,10 +39,12 @@ __all__ = [
     "StatSummary",
     "analyze",
     "auto_bounds",
+    "bound_limits",
     "bound_params",
     "default_analysis_recipe",
     "format_value",
     "plot_histogram",
+    "round_out",
     "summary_rows",
     "to_csv",
     "to_markdown",
@@ -451,7 +453,8 @@ class AutoBounds(BaseModel):
         return self._recipe
 
 
-def _limits(name: str, info: Any, arr: np.ndarray) -> tuple[float, float]:
+def bound_limits(name: str, info: Any, arr: np.ndarray) -> tuple[float, float]:
+    """The range a bound may take: the field's ge/le, >= 0 for non-negative stats, <= 1 for ratios."""
     lo, hi = -math.inf, math.inf
     for meta in info.metadata:
         for attr in ("ge", "gt"):
@@ -467,7 +470,7 @@ def _limits(name: str, info: Any, arr: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def _round_out(value: float, side: Side, is_int: bool) -> float | int:
+def round_out(value: float, side: Side, is_int: bool) -> float | int:
     """Round away from the kept range's inside: a min goes down, a max goes up."""
     if is_int:
         return int(math.floor(value) if side == "min" else math.ceil(value))
@@ -516,8 +519,8 @@ def auto_bounds(analysis: Analysis, *, sigma: float | None = None,
             else:
                 assert quantiles is not None
                 raw = float(np.quantile(arr, quantiles[0] if side == "min" else quantiles[1]))
-            lo, hi = _limits(name, info, arr)
-            update[name] = _round_out(min(max(raw, lo), hi), side, info.annotation is int)
+            lo, hi = bound_limits(name, info, arr)
+            update[name] = round_out(min(max(raw, lo), hi), side, info.annotation is int)
         params = spec.params.model_copy(update=update)
         new_params[spec.index] = params  # type: ignore[assignment]
         process.append({spec.name: {**item[spec.name], **update}})

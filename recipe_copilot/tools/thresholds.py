@@ -10,14 +10,12 @@ measured with the filter's own ``keep_batch`` on the sample's stats.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
-from pydantic.fields import FieldInfo
 
-from recipe_copilot.engine.ops.base import FilterParams
+from recipe_copilot.engine.analyze import Side, bound_limits, bound_params, round_out
 from recipe_copilot.engine.sample import STATS, SampleBatch
 from recipe_copilot.tools.context import ToolContext
 from recipe_copilot.tools.datasets import ProcessItem
@@ -37,21 +35,6 @@ __all__ = [
     "suggest_thresholds",
 ]
 
-Side = Literal["min", "max"]
-_DECIMALS = 4
-
-
-def bound_params(params_cls: type[FilterParams]) -> list[tuple[Side, str, FieldInfo]]:
-    """The numeric ``min_*`` / ``max_*`` parameters of a filter: (side, name, field)."""
-    out: list[tuple[Side, str, FieldInfo]] = []
-    for name, info in params_cls.model_fields.items():
-        if name in FilterParams.model_fields or info.annotation not in (int, float):
-            continue
-        if name.startswith("min_"):
-            out.append(("min", name, info))
-        elif name.startswith("max_"):
-            out.append(("max", name, info))
-    return out
 
 
 class ThresholdCandidate(BaseModel):
@@ -95,30 +78,6 @@ class OpThresholds(BaseModel):
     recipe_item: dict[str, dict[str, Any]] = Field(default_factory=dict, description="{op: params}, ready for a recipe.")
 
 
-def _limits(name: str, info: FieldInfo, arr: np.ndarray) -> tuple[float, float]:
-    lo, hi = -math.inf, math.inf
-    for meta in info.metadata:
-        for attr in ("ge", "gt"):
-            if getattr(meta, attr, None) is not None:
-                lo = max(lo, float(getattr(meta, attr)))
-        for attr in ("le", "lt"):
-            if getattr(meta, attr, None) is not None:
-                hi = min(hi, float(getattr(meta, attr)))
-    if arr.size and arr.min() >= 0:
-        lo = max(lo, 0.0)
-    if name.endswith("_ratio") and arr.size and arr.max() <= 1:
-        hi = min(hi, 1.0)
-    return lo, hi
-
-
-def _round_out(value: float, side: Side, is_int: bool) -> float | int:
-    """Round away from the kept range's inside: a min goes down, a max goes up."""
-    if is_int:
-        return int(math.floor(value) if side == "min" else math.ceil(value))
-    scale = 10**_DECIMALS
-    return (math.floor(value * scale) if side == "min" else math.ceil(value * scale)) / scale
-
-
 def _side_drop(arr: np.ndarray, side: Side, value: float, closed: bool) -> float:
     if not arr.size:
         return 0.0
@@ -154,12 +113,12 @@ def suggest_for_column(col: StatColumn, k: float, quantiles: list[float]) -> OpT
     closed = {"min": params.min_closed_interval, "max": params.max_closed_interval}  # type: ignore[attr-defined]
     update: dict[str, Any] = {}
     for side, name, info in bound_params(type(params)):
-        lo, hi = _limits(name, info, arr)
+        lo, hi = bound_limits(name, info, arr)
         is_int = info.annotation is int
 
         def candidate(method: Any, at: float, raw: float, side: Side = side, lo: float = lo, hi: float = hi,
                       is_int: bool = is_int) -> ThresholdCandidate:
-            value = _round_out(min(max(raw, lo), hi), side, is_int)
+            value = round_out(min(max(raw, lo), hi), side, is_int)
             return ThresholdCandidate(method=method, at=at, value=value,
                                       drop_rate=_side_drop(arr, side, value, closed[side]))
 
