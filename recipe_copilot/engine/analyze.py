@@ -25,7 +25,7 @@ import numpy as np
 import orjson
 from pydantic import BaseModel, Field, PrivateAttr
 
-from recipe_copilot.engine.io.readers import decode_chunk, iter_chunks, resolve_inputs
+from recipe_copilot.engine.io.readers import MediaPaths, decode_chunk, iter_chunks, resolve_inputs
 from recipe_copilot.engine.ops.base import Filter, FilterParams, OpRun
 from recipe_copilot.engine.recipe import OpSpec, Recipe, recipe_from_mapping
 from recipe_copilot.engine.sample import STATS, SampleBatch
@@ -199,9 +199,10 @@ def default_analysis_recipe(dataset_path: str | None, *, text_key: str | None = 
 
 def _iter_batches(recipe: Recipe, sample: int | None, seed: int, counter: list[int]) -> Any:
     files = resolve_inputs(recipe.dataset_path, recipe.suffixes or None)
+    media = MediaPaths.for_dataset(recipe.dataset_path, recipe.media_keys)
     if sample is None:
         for chunk in iter_chunks(files):
-            batch, _bad = decode_chunk(chunk)
+            batch, _bad = decode_chunk(chunk, media=media)
             counter[0] += len(batch)
             yield batch
         return
@@ -209,7 +210,7 @@ def _iter_batches(recipe: Recipe, sample: int | None, seed: int, counter: list[i
     reservoir: list[dict] = []
     seen = 0
     for chunk in iter_chunks(files):
-        batch, _bad = decode_chunk(chunk)
+        batch, _bad = decode_chunk(chunk, media=media)
         counter[0] += len(batch)
         for row in batch.to_rows(keep_stats=True):
             seen += 1

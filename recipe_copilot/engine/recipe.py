@@ -142,6 +142,11 @@ class Recipe(BaseModel):
         return self.text_keys[0] if isinstance(self.text_keys, list) else self.text_keys
 
     @property
+    def media_keys(self) -> tuple[str, str, str]:
+        """The fields that hold image, audio and video paths."""
+        return (self.image_key, self.audio_key, self.video_key)
+
+    @property
     def export_format(self) -> str:
         """``jsonl`` or ``parquet`` (``json`` exports as JSON lines, as Data-Juicer's does)."""
         fmt = self.export_type or Path(self.export_path).suffix.lstrip(".").lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import orjson
 import pyarrow as pa
@@ -12,7 +13,7 @@ import pytest
 import zstandard
 
 from recipe_copilot.engine.errors import DatasetError
-from recipe_copilot.engine.io.readers import decode_chunk, iter_chunks, resolve_inputs
+from recipe_copilot.engine.io.readers import MediaPaths, decode_chunk, iter_chunks, resolve_inputs
 from recipe_copilot.engine.testing import write_jsonl
 
 ROWS = [{"text": f"doc {i} é", "meta": {"n": i}} for i in range(25)]
@@ -104,3 +105,19 @@ def test_huge_line_longer_than_a_chunk(tmp_path):
     write_jsonl(tmp_path / "big.jsonl", [ROWS[0], big, ROWS[1]])
     rows, _ = _read_all(tmp_path / "big.jsonl")
     assert rows == [ROWS[0], big, ROWS[1]]
+
+
+def test_relative_media_paths_resolve_against_the_dataset_folder(tmp_path: Path) -> None:
+    data = tmp_path / "ds"
+    data.mkdir()
+    rows = [{"text": "a", "images": ["img/a.png", "/abs/b.png", "s3://bucket/c.png"]}, {"text": "b", "images": []}]
+    write_jsonl(data / "part.jsonl", rows)
+    for dataset_path, root in [(data / "part.jsonl", data), (data, data)]:
+        media = MediaPaths.for_dataset(str(dataset_path), ("images", "audios", "videos"))
+        assert media is not None and media.root == str(root)
+        chunk = next(iter_chunks(resolve_inputs(str(dataset_path))))
+        batch, _ = decode_chunk(chunk, media=media)
+        assert batch.column("images") == [[str(root / "img/a.png"), "/abs/b.png", "s3://bucket/c.png"], []]
+    # a bare file name or a glob leaves paths as they are, as Data-Juicer does
+    assert MediaPaths.for_dataset("part.jsonl", ("images",)) is None
+    assert MediaPaths.for_dataset(str(data / "*.jsonl"), ("images",)) is None

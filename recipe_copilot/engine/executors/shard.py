@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from recipe_copilot.engine.io.readers import Chunk, decode_chunk
+from recipe_copilot.engine.io.readers import Chunk, MediaPaths, decode_chunk
 from recipe_copilot.engine.io.writers import SpillFile, encode_batch, encode_stats
 from recipe_copilot.engine.ops.base import Deduplicator, GlobalOp, Op, OpRun
 from recipe_copilot.engine.planner import Plan
@@ -85,6 +85,7 @@ class ShardRunner:
         }
         self.hidden = {op.column for op in globals_} - set(self.exported_keys)
         self.add_suffix = any(op.needs_suffix for ops in self.stages for _, op in ops)
+        self.media = MediaPaths.for_dataset(recipe.dataset_path, recipe.media_keys)
         self._globals = {op.index: op for op in globals_}
         self._states: dict[str, Any] = {}
 
@@ -98,7 +99,7 @@ class ShardRunner:
         """Process one chunk through stage ``work.stage``."""
         bad: list[dict] = []
         if isinstance(work.chunk, Chunk):
-            batch, bad = decode_chunk(work.chunk, add_suffix=self.add_suffix)
+            batch, bad = decode_chunk(work.chunk, add_suffix=self.add_suffix, media=self.media)
             bytes_in = work.chunk.nbytes
         else:
             batch = SpillFile.decode(work.chunk)

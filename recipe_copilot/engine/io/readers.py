@@ -29,6 +29,7 @@ __all__ = [
     "CHUNK_BYTES",
     "Chunk",
     "InputFile",
+    "MediaPaths",
     "decode_chunk",
     "file_suffix",
     "fingerprint_inputs",
@@ -298,17 +299,57 @@ def _arrow_batches(f: InputFile) -> Iterator:
                 yield from reader
 
 
-def decode_chunk(chunk: Chunk, *, add_suffix: bool = False) -> tuple[SampleBatch, list[dict]]:
+@dataclass(frozen=True)
+class MediaPaths:
+    """How relative image/audio/video paths in the data are resolved.
+
+    As in Data-Juicer, a relative path is joined to the dataset's folder: ``dataset_path``
+    itself when it is a folder, else the folder holding it. Paths in a dataset given by a
+    bare file name or a glob are left as they are (relative to the working directory).
+    """
+
+    root: str
+    keys: tuple[str, ...]
+
+    @classmethod
+    def for_dataset(cls, dataset_path: str | None, keys: tuple[str, ...]) -> MediaPaths | None:
+        if not dataset_path or not os.path.exists(dataset_path):
+            return None
+        root = dataset_path if os.path.isdir(dataset_path) else os.path.dirname(dataset_path)
+        return cls(root, keys) if root else None
+
+    def apply(self, batch: SampleBatch) -> None:
+        root = self.root
+        for key in self.keys:
+            if not batch.has_column(key):
+                continue
+            batch.set_column(key, [
+                [p if not isinstance(p, str) or _is_absolute(p) else os.path.join(root, p) for p in paths]
+                if isinstance(paths, list) else paths
+                for paths in batch.column(key)
+            ])
+
+
+def _is_absolute(path: str) -> bool:
+    return os.path.isabs(path) or "://" in path
+
+
+def decode_chunk(
+    chunk: Chunk, *, add_suffix: bool = False, media: MediaPaths | None = None
+) -> tuple[SampleBatch, list[dict]]:
     """Turn a chunk into a batch; malformed lines come back as quarantine records.
 
     Args:
         chunk: the chunk.
         add_suffix: add ``__dj__suffix__`` (the file's suffix) where a row lacks it.
+        media: resolve relative media paths against the dataset's folder.
     """
     batch, bad = _decode(chunk)
     if add_suffix:
         values = batch.column(SUFFIX)
         batch.set_column(SUFFIX, [chunk.suffix if v is None else v for v in values])
+    if media is not None:
+        media.apply(batch)
     return batch, bad
 
 

@@ -164,6 +164,8 @@ class Op:
     needs_suffix: ClassVar[bool] = False
     requires: ClassVar[tuple[str, ...]] = ()
     extra: ClassVar[str | None] = None
+    #: where the op runs when the recipe does not set ``accelerator``: model-backed ops say cuda
+    default_accelerator: ClassVar[Literal["cpu", "cuda"]] = "cpu"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -185,6 +187,11 @@ class Op:
         #: position of the op in the recipe's process list
         self.index = index
         self._ready = False
+
+    @property
+    def accelerator(self) -> Literal["cpu", "cuda"]:
+        """Where the op asks to run: the recipe's ``accelerator``, else the op's default."""
+        return self.params.accelerator or self.default_accelerator
 
     # ----------------------------------------------------------------- construction
     @classmethod
