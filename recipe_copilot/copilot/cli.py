@@ -401,6 +401,45 @@ def chat(data: str | None, session_id: str | None, recipe: str | None, mode: str
             console.print(f"[dim]recipe: {summary['recipe_path']}  session: {session_id}[/]")
 
 
+@main.command()
+@click.option("-n", "limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def sessions(limit: int, as_json: bool) -> None:
+    """List the most recent copilot sessions (continue one with `copilot chat --session ID`)."""
+    import json
+    import time
+
+    from recipe_copilot.copilot.sessions import SessionStore
+    from recipe_copilot.copilot.settings import CopilotSettings, SettingsError
+
+    try:
+        settings = CopilotSettings.load()
+    except SettingsError as exc:
+        _fail(str(exc))
+    store = SessionStore(Path(settings.data_dir) / "sessions.sqlite3")
+    rows = []
+    for info in store.list(limit):
+        draft = store.load_draft(info.id)
+        ops = [next(iter(item)) for item in (draft.recipe.get("process") or [])] if draft else []
+        rows.append({"session_id": info.id, "title": info.title, "dataset": info.dataset,
+                     "updated": time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated)),
+                     "messages": len(store.messages(info.id)), "runs": len(store.runs(info.id)), "ops": ops})
+    store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        _console().print("no sessions yet; start one with `copilot ask \"...\" --data PATH`")
+        return
+    from rich.table import Table
+
+    table = Table("session", "updated", "title", "dataset", "msgs", "runs", "ops")
+    for r in rows:
+        table.add_row(r["session_id"], r["updated"], r["title"][:40], r["dataset"] or "", str(r["messages"]),
+                      str(r["runs"]), ", ".join(r["ops"])[:60])
+    _console().print(table)
+
+
 def _parse_quantile_pair(value: str) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in value.split(","))

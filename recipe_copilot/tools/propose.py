@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from recipe_copilot.engine.docs import op_doc
+from recipe_copilot.engine.errors import closest
 from recipe_copilot.engine.ops import get_op_class, op_names
 from recipe_copilot.engine.ops.base import BIG
 from recipe_copilot.tools.context import ToolContext, knowledge_module
@@ -88,6 +89,21 @@ class ProposeRecipeRequest(ToolRequest):
     n: int = Field(1000, ge=10, le=100_000, description="Rows to sample for thresholds.")
     k: float = Field(3.0, gt=0, le=10, description="k of the k-sigma rule.")
     draft_id: str | None = Field(None, pattern=DRAFT_ID_PATTERN, description="Also save the proposal as this draft.")
+    ops: dict[str, str] = Field(default_factory=dict,
+                                description="need -> op to use for it (e.g. one picked among search_ops hits); "
+                                            "overrides the phrasing table and the search for that need.")
+
+    @field_validator("ops")
+    @classmethod
+    def _known_ops(cls, value: dict[str, str]) -> dict[str, str]:
+        known = set(op_names())
+        for need, op in value.items():
+            if op not in known:
+                near = closest(op, known)
+                hint = f" (did you mean {', '.join(near)}?)" if near else ""
+                msg = f"ops[{need!r}] = {op!r} is not a known op{hint}"
+                raise ValueError(msg)
+        return value
 
 
 class NeedChoice(BaseModel):
@@ -149,13 +165,17 @@ def _search(ctx: ToolContext, need: str, kind: str | None, notes: list[str]) -> 
         return []
 
 
-def _choose(ctx: ToolContext, need: str, notes: list[str]) -> NeedChoice | None:
+def _choose(ctx: ToolContext, need: str, notes: list[str], given: str | None = None) -> NeedChoice | None:
     kind = need_kind(need)
     hits = _search(ctx, need, kind, notes)
     names = [h.name for h in hits]
     hint = need_hint(need, kind)
     kind_words = f" among {kind}s" if kind else ""
-    if hint is not None:
+    if given is not None:
+        rank = f"#{names.index(given) + 1} of the search hits{kind_words}" if given in names else "not a search hit"
+        why = f"chosen by the caller for this need ({rank})"
+        op = given
+    elif hint is not None:
         rank = f"; the search ranked it #{names.index(hint) + 1}{kind_words}" if hint in names else ""
         why = f"the need's wording matches the common phrasing for {hint}{rank}"
         op = hint
@@ -265,7 +285,7 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
     choices: list[NeedChoice] = []
     unmatched = []
     for need in req.needs:
-        choice = _choose(ctx, need, notes)
+        choice = _choose(ctx, need, notes, req.ops.get(need))
         if choice is None:
             unmatched.append(need)
             continue

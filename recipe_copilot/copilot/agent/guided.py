@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, create_model
 
 from recipe_copilot.copilot.agent.goals import Goals, ground, parse_goals
 from recipe_copilot.copilot.agent.prompting import guided_prompt
@@ -23,7 +25,7 @@ from recipe_copilot.copilot.events import AnswerDelta, ErrorEvent, Event, FinalA
 from recipe_copilot.engine.ops import get_op_class
 from recipe_copilot.engine.ops.base import BIG
 from recipe_copilot.tools.drafts import op_items
-from recipe_copilot.tools.propose import NEED_HINTS
+from recipe_copilot.tools.propose import NEED_HINTS, need_hint, need_kind
 
 __all__ = ["GuidedWorkflow", "classify_followup", "grounded"]
 
@@ -38,6 +40,9 @@ _DRY_RUN_ROWS = 500
 _EXPLAIN_TOKENS = 80
 #: most tokens of the goals form (a small model pads JSON with whitespace when let)
 _GOALS_TOKENS = 128
+#: search hits the model picks among, for a need the phrasing table does not cover
+_PICK_FROM = 3
+_PICK_TOKENS = 48
 _RUN_WAIT_SECONDS = 60.0
 _RUN_MAX_POLLS = 30
 
@@ -120,10 +125,35 @@ class GuidedWorkflow:
         turn.store.update(turn.session.id, state={"goals": goals.model_dump()})
         return goals
 
+    def _pick(self, turn: Turn, needs: list[str]) -> Iterator[Event]:
+        """need -> op the model picked among the search hits, for needs the phrasing table does not cover."""
+        from recipe_copilot.copilot.llm import StructuredOutputError, structured
+
+        picks: dict[str, str] = {}
+        for need in needs:
+            kind = need_kind(need)
+            if need_hint(need, kind) is not None:
+                continue
+            yield from turn.call("search_ops", {"query": need, "type": kind, "k": _PICK_FROM})
+            found: Any = turn.results["search_ops"]
+            hits = found.ops if found.ok else []
+            if len(hits) < 2:
+                continue
+            choice = create_model("Pick", op=(Literal[tuple(h.name for h in hits)],  # type: ignore[valid-type]
+                                              Field(description="The op that does what the need asks.")))
+            options = "\n".join(f"- {h.name}: {h.description}" for h in hits)
+            messages = [("system", guided_prompt("pick_system")),
+                        ("human", guided_prompt("pick_user", need=need, options=options))]
+            answer = structured(_capped(self.model(), _PICK_TOKENS), choice, messages, retries=1)
+            if not isinstance(answer, StructuredOutputError):
+                picks[need] = answer.op  # type: ignore[attr-defined]
+        return picks
+
     def _propose(self, turn: Turn, goals: Goals) -> Iterator[Event]:
         """A first recipe for the goals, or the goals' ops added to the current recipe."""
         yield StepStarted(session_id=turn.session.id, step="propose", title="choose ops and thresholds")
-        args: dict[str, Any] = {"needs": goals.needs, "project_name": _project(turn)}
+        picks = yield from self._pick(turn, goals.needs)
+        args: dict[str, Any] = {"needs": goals.needs, "project_name": _project(turn), "ops": picks}
         if turn.dataset:
             args["dataset"] = turn.dataset
         if not turn.has_draft():

@@ -80,3 +80,18 @@ def test_chat_keeps_one_session_across_messages(workspace, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "Which dataset should I look at?" in res.stdout and "Thanks, noted." in res.stdout
     assert [m["content"] for m in second[1:]] == ["clean my data", "Which dataset should I look at?", "the web one"]
+
+
+def test_sessions_lists_what_ask_left(workspace, tmp_path):
+    with FakeOpenAIServer(script()) as server:
+        res = run_cli(server, workspace, tmp_path, "drop short docs", "--data", "data/web.jsonl", "--json")
+    sid = json.loads(res.stdout)["session_id"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPILOT_", "OPENAI_"))}
+    env.update(COPILOT_WORKSPACE=str(workspace), COPILOT_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path))
+    listed = subprocess.run([sys.executable, "-m", "recipe_copilot", "sessions", "--json"], cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [r["session_id"] for r in rows] == [sid]
+    assert rows[0]["dataset"] == "data/web.jsonl" and rows[0]["messages"] == 2
+    assert rows[0]["ops"] == ["words_num_filter", "document_deduplicator"]

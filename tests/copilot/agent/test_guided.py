@@ -127,3 +127,22 @@ def test_without_data_the_recipe_is_proposed_and_validated_but_not_dry_run(make_
     assert isinstance(final, FinalAnswer), final
     assert not final.needs_confirmation and not any(isinstance(e, DryRunDone) for e in events)
     assert ops_of(service.draft(final.session_id).recipe) == ["text_length_filter"]
+
+
+def test_the_model_picks_among_search_hits_for_a_need_the_phrasing_table_lacks(make_service):
+    need = "drop documents that are mostly digits"
+    with FakeOpenAIServer([]) as server:
+        service = make_service(server.chat_model())
+        hits = [o.name for o in call_tool(service.ctx, "search_ops", {"query": need, "type": "filter", "k": 3}).ops]
+    assert len(hits) == 3
+    picked = hits[1]  # not the search's first choice: the model's pick must win
+    script = [FakeReply.json({"needs": [need]}), FakeReply.json({"op": picked}), "Done."]
+    with FakeOpenAIServer(script) as server:
+        service = make_service(server.chat_model())
+        events = list(service.ask(None, need, data="data/web.jsonl"))
+        requests = server.chat_requests
+    schema = requests[1].body["response_format"]["json_schema"]["schema"]
+    assert sorted(schema["properties"]["op"]["enum"]) == sorted(hits)
+    assert all(h in requests[1].messages[-1]["content"] for h in hits)
+    assert isinstance(events[-1], FinalAnswer)
+    assert ops_of(service.draft(events[-1].session_id).recipe) == [picked]
