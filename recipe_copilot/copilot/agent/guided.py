@@ -33,6 +33,7 @@ _UNDO = re.compile(r"^\s*(undo|go back|revert( that)?)\b", re.I)
 _REDO = re.compile(r"^\s*redo\b", re.I)
 _RUN = re.compile(r"^\s*(yes[,!. ]*)?(run|start|launch|go ahead|do it)\b(?!.*\bdry\b)", re.I)
 _STRICTER = re.compile(r"\b(stricter|more strict|more aggressive|tighter|harsher)\b", re.I)
+_QUESTION = re.compile(r"\?\s*$|^\s*(how (many|much|long)|what|which|why|did|was|were)\b", re.I)
 _LOOSER = re.compile(r"\b(looser|less strict|more lenient|less aggressive|gentler|relax)\b", re.I)
 #: how a bound moves when the user asks for stricter (a looser one moves by the inverse)
 _STRICT_FACTOR = 1.5
@@ -48,9 +49,9 @@ _RUN_MAX_POLLS = 30
 
 
 def classify_followup(message: str) -> str:
-    """What a follow-up asks: ``undo``, ``redo``, ``run``, ``stricter``, ``looser`` or ``needs``."""
+    """What a follow-up asks: ``undo``, ``redo``, ``run``, ``stricter``, ``looser``, ``question`` or ``needs``."""
     for name, pattern in (("undo", _UNDO), ("redo", _REDO), ("run", _RUN), ("stricter", _STRICTER),
-                          ("looser", _LOOSER)):
+                          ("looser", _LOOSER), ("question", _QUESTION)):
         if pattern.search(message):
             return name
     return "needs"
@@ -88,6 +89,9 @@ class GuidedWorkflow:
             yield from turn.call("edit_recipe", {"draft_id": turn.draft_id, "edits": [{"action": kind}]})
         elif kind == "run":
             yield from self._full_run(turn, asked=True)
+            return
+        elif kind == "question":
+            yield from self._answer_question(turn, message)
             return
         elif kind in ("stricter", "looser"):
             yield from self._adjust(turn, message, stricter=kind == "stricter")
@@ -250,6 +254,31 @@ class GuidedWorkflow:
                 yield AnswerDelta(session_id=turn.session.id, text=piece)
         return text
 
+    def _answer_question(self, turn: Turn, message: str) -> Iterator[Event]:
+        """Answer a question about the session's last run (or its last dry run) from its records."""
+        sid = turn.session.id
+        runs = [r for r in turn.store.runs(sid) if r.status not in ("running", "queued")]
+        if runs:
+            yield StepStarted(session_id=sid, step="report", title="read the run's records")
+            yield from turn.call("explain_run", {"run": runs[-1].run_id})
+            report: Any = turn.results["explain_run"]
+            if not report.ok:
+                yield _last_failure(turn) or ErrorEvent(session_id=sid, message="the run's record cannot be read")
+                return
+            text = _run_answer(turn.recipe(), report, message)
+        else:
+            yield StepStarted(session_id=sid, step="validate", title="dry run the current recipe")
+            yield from turn.call("dry_run", {"source": {"draft_id": turn.draft_id}, "n": _DRY_RUN_ROWS, "examples": 0})
+            failed = _last_failure(turn)
+            if failed is not None:
+                yield failed
+                return
+            text = ("No full run yet in this session; on a dry run of the first rows:\n"
+                    + "\n".join(f"- {f}" for f in _facts(turn)))
+        yield AnswerDelta(session_id=sid, text=text)
+        turn.store.add_message(sid, "assistant", text, {"citations": turn.citations})
+        yield FinalAnswer(session_id=sid, text=text, citations=turn.citations)
+
     def _full_run(self, turn: Turn, *, asked: bool) -> Iterator[Event]:
         sid = turn.session.id
         if not turn.confirm:
@@ -377,6 +406,27 @@ def grounded(text: str, facts: list[str], request: str) -> bool:
         return False
     known = set(re.findall(r"\d+(?:\.\d+)?", " ".join(facts)))
     return all(n in known for n in re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def _run_answer(recipe: dict[str, Any], report: Any, question: str) -> str:
+    """The numbers of a run that answer ``question``: the ops it names (by name or wording), else the summary."""
+    text = question.lower()
+    hinted = {op for pattern, op in NEED_HINTS if re.search(pattern, text)}
+    names = [name for name, _ in op_items(recipe)]
+    named = [n for n in dict.fromkeys(names) if n in text or n.replace("_", " ") in text] or \
+            [n for n in dict.fromkeys(names) if n in hinted]
+    if not named:
+        return report.summary
+    drops = {d.name: d for d in report.drops}
+    lines = []
+    for name in named:
+        d = drops.get(name)
+        if d is None:
+            lines.append(f"{name} dropped 0 samples in run {report.run_id}.")
+        else:
+            lines.append(f"{name} dropped {d.dropped} samples in run {report.run_id} "
+                         f"({d.share_of_its_input:.1%} of what reached it, {d.share_of_run_input:.1%} of the input).")
+    return " ".join(lines) + "\n\n" + report.summary
 
 
 def _template(turn: Turn) -> str:

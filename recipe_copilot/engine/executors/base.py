@@ -335,8 +335,8 @@ class Executor:
             left -= _count(chunk)
             yield chunk
 
-    def _reduce(self, stage_idx: int, global_ops: list, keys_path: Path, state: dict) -> None:
-        """Decide over the whole stage output: which rows stay, and in which order."""
+    def _load_keys(self, keys_path: Path) -> Any:
+        """The keys of every chunk of a stage, as :meth:`_select` takes them (here: in memory)."""
         parts: dict[str, list] = {}
         with open(keys_path, "rb") as fh:
             while True:
@@ -346,6 +346,24 @@ class Executor:
                     break
                 for col, values in chunk_keys.items():
                     parts.setdefault(col, []).append(values)
+        return parts
+
+    def _select(self, op: GlobalOp, keys: Any, current: np.ndarray, n: int, reordered: bool) -> Any:
+        """The op's decision over the rows ``current`` (global row ids, in their current order).
+
+        Returns a :class:`GlobalResult` in the index space of ``current``, exactly what
+        ``op.select(keys[current])`` returns. Subclasses may decide elsewhere (Ray).
+        """
+        values = _concat(keys.get(op.column, []))
+        if len(current) == n and not reordered:  # nothing dropped or moved yet: no copy
+            subset = values
+        else:
+            subset = values[current] if isinstance(values, np.ndarray) else [values[i] for i in current]
+        return op.select(subset)
+
+    def _reduce(self, stage_idx: int, global_ops: list, keys_path: Path, state: dict) -> None:
+        """Decide over the whole stage output: which rows stay, and in which order."""
+        parts = self._load_keys(keys_path)
         rows_per_chunk = state["stage"].rows_per_chunk
         n = sum(rows_per_chunk)
         chunk_of = np.repeat(np.arange(len(rows_per_chunk)), rows_per_chunk)
@@ -357,12 +375,7 @@ class Executor:
             op: GlobalOp = spec.build()  # type: ignore[assignment]
             op.ensure_ready()
             t0 = time.perf_counter()
-            keys = _concat(parts.get(op.column, []))
-            if len(current) == n and not reordered:  # nothing dropped or moved yet: no copy
-                subset = keys
-            else:
-                subset = keys[current] if isinstance(keys, np.ndarray) else [keys[i] for i in current]
-            result = op.select(subset)
+            result = self._select(op, parts, current, n, reordered)
             if result.order is not None:
                 reordered = reordered or bool(np.any(np.diff(result.order) < 0))
                 survivors = current[result.order]

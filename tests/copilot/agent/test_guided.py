@@ -146,3 +146,25 @@ def test_the_model_picks_among_search_hits_for_a_need_the_phrasing_table_lacks(m
     assert all(h in requests[1].messages[-1]["content"] for h in hits)
     assert isinstance(events[-1], FinalAnswer)
     assert ops_of(service.draft(events[-1].session_id).recipe) == [picked]
+
+
+def test_a_question_after_a_run_is_answered_from_its_record(make_service, workspace):
+    import json
+
+    script = [FakeReply.json({"needs": ["drop short documents", "remove exact duplicates"], "dedup": True}), "Ok."]
+    with FakeOpenAIServer(script) as server:
+        service = make_service(server.chat_model())
+        first = list(service.ask(None, REQUEST, data="data/web.jsonl"))
+        sid = first[-1].session_id
+        list(service.ask(sid, "run it", confirm=True))
+        asked = list(service.ask(sid, "how many were dropped by the duplicate filter?"))
+        calls = len(server.chat_requests)
+    assert calls == 2  # the answer comes from the records, not from the model
+    record = json.loads(next((workspace / "outputs").rglob("run.json")).read_text())
+    dedup = next(o for o in record["ops"] if o["name"] == "document_deduplicator")
+    dropped = dedup["rows_in"] - dedup["rows_out"]
+    assert dropped > 0
+    final = asked[-1]
+    assert isinstance(final, FinalAnswer)
+    assert final.text.startswith(f"document_deduplicator dropped {dropped} samples")
+    assert any(c.startswith("run:") for c in final.citations)

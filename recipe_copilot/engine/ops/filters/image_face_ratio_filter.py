@@ -1,0 +1,70 @@
+"""image_face_ratio_filter: keep samples whose largest face covers a ratio of the image within a range."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from recipe_copilot.engine.ops.base import Filter, FilterParams
+from recipe_copilot.engine.ops.common.media import batch_faces, keep_any_or_all, load_face_detector
+from recipe_copilot.engine.sample import SampleBatch
+
+
+class ImageFaceRatioFilter(Filter):
+    """Keep samples whose largest face covers between min_ratio and max_ratio of the image area.
+
+    Faces are found by an OpenCV Haar cascade (by default ``haarcascade_frontalface_alt.xml``
+    shipped with OpenCV 4) on the grayscale image, with ``detectMultiScale`` options
+    scaleFactor, minNeighbors, minSize and maxSize. any_or_all decides over the images of a
+    sample; a sample without images is kept.
+
+    The ratio is the area (w * h) of the largest detected box over the image's area, 0.0
+    when no face is found.
+
+    Stat: ``face_ratios`` (a list, one ratio per image).
+
+    Example:
+        ``- image_face_ratio_filter: {max_ratio: 0.4}`` drops a close-up whose face fills
+        60% of the picture and keeps a group photo.
+    """
+
+    class Params(FilterParams):
+        cv_classifier: str = Field("", description="Path of an OpenCV cascade XML ('' = frontal face alt).")
+        min_ratio: float = Field(0.0, description="Minimum area ratio of the largest face.")
+        max_ratio: float = Field(0.4, description="Maximum area ratio of the largest face.")
+        any_or_all: Literal["any", "all"] = Field(
+            "any", description="Keep a sample if any of its images passes, or only if all do."
+        )
+        scaleFactor: float = Field(1.1, gt=1, description="detectMultiScale: image scale step.")
+        minNeighbors: int = Field(3, ge=0, description="detectMultiScale: neighbours a face needs.")
+        minSize: tuple[int, int] | None = Field(None, description="detectMultiScale: smallest face (w, h).")
+        maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
+
+    stat_key = "face_ratios"
+    cost = 20.0
+    reads_text = False
+    requires = ("cv2",)
+    extra = "media"
+
+    def setup(self) -> None:
+        p = self.params
+        self.detector: Any = load_face_detector(p.cv_classifier, needed_by=f"op {self.name!r}")
+        self.detect_options = {
+            "scaleFactor": p.scaleFactor,
+            "minNeighbors": p.minNeighbors,
+            "minSize": p.minSize,
+            "maxSize": p.maxSize,
+        }
+
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list:
+        found = batch_faces(batch, self.params.image_key, self.params.image_bytes_key, rows, self)
+        return [
+            [max((w * h for _, _, w, h in boxes), default=0.0) / (iw * ih) for boxes, (iw, ih) in images]
+            for images in found
+        ]
+
+    def keep_batch(self, batch: SampleBatch) -> list[bool]:
+        p = self.params
+        flags = [self.in_range(v or [], p.min_ratio, p.max_ratio) for v in batch.get_stat(self.stat_key)]
+        return keep_any_or_all(flags, p.any_or_all)
