@@ -67,6 +67,8 @@ def main() -> None:
 @click.option("--explain", is_flag=True, help="Print the execution plan and exit.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same recipe and input.")
 @click.option("--executor", "executor_type", type=click.Choice(["default", "local", "ray"]), help="Executor to use.")
+@click.option("--ray-address", help="Ray cluster for --executor ray: auto (default: join a running one, "
+              "else start a local one), local, or an address such as ray://host:10001.")
 @click.option("--max-samples", type=int, help="Only process the first N input samples.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars; print only the summary line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
@@ -77,6 +79,7 @@ def run(
     explain: bool,
     resume: bool,
     executor_type: str | None,
+    ray_address: str | None,
     max_samples: int | None,
     quiet: bool,
     as_json: bool,
@@ -92,6 +95,8 @@ def run(
     overrides = parse_overrides(list(ctx.args))
     if executor_type:
         overrides["executor_type"] = executor_type
+    if ray_address:
+        overrides["ray_address"] = ray_address
     req = RunRequest(recipe_path=recipe, overrides=overrides, resume=resume, max_samples=max_samples)
     if explain:
         click.echo(explain_recipe(req))
@@ -438,6 +443,81 @@ def sessions(limit: int, as_json: bool) -> None:
         table.add_row(r["session_id"], r["updated"], r["title"][:40], r["dataset"] or "", str(r["messages"]),
                       str(r["runs"]), ", ".join(r["ops"])[:60])
     _console().print(table)
+
+
+@main.command("eval")
+@click.option("--suite", "suites", multiple=True, help="Run only this suite (repeatable): retrieval, build, edit, "
+              "outcome, reporting, safety.")
+@click.option("--task", "task_ids", multiple=True, help="Run only this task id (repeatable).")
+@click.option("--provider", type=click.Choice(["embedded", "configured"]), default="embedded", show_default=True,
+              help="The embedded SmolLM2, or the endpoint of COPILOT_LLM_* / copilot.toml.")
+@click.option("--base-url", help="Score this OpenAI-compatible endpoint instead (with --model).")
+@click.option("--model", "model_name", help="Model name at --base-url.")
+@click.option("--mode", type=click.Choice(["guided", "agent"]), help="Override the mode the provider gets.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True, help="Attempts per task.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Report folder (default evals/reports).")
+@click.option("--json", "as_json", is_flag=True, help="Print a summary object: per suite, tasks and success rate.")
+def eval_(suites: tuple[str, ...], task_ids: tuple[str, ...], provider: str, base_url: str | None,
+          model_name: str | None, mode: str | None, repeat: int, out_dir: str | None, as_json: bool) -> None:
+    """Score the copilot end to end on the eval suites and write a report (JSON + Markdown).
+
+    The report is compared with the last one saved for the same provider. Evals live in the
+    source checkout (`evals/`), beside this package.
+    """
+    import json
+
+    try:
+        from evals.runner import REPORTS_DIR, Provider, run_eval, save_report
+        from evals.tasks import TaskError, load_tasks
+    except ImportError:
+        _fail("the eval suites are not installed: run `copilot eval` from a source checkout (pip install -e .)")
+    try:
+        tasks = load_tasks(list(suites) or None)
+    except TaskError as exc:
+        _fail(str(exc))
+    if task_ids:
+        unknown = sorted(set(task_ids) - {t.id for t in tasks})
+        if unknown:
+            _fail(f"unknown task id(s) {unknown}; see evals/suites/")
+        tasks = [t for t in tasks if t.id in task_ids]
+    if base_url:
+        spec = Provider(name=model_name or "endpoint", base_url=base_url, model=model_name, mode=mode)
+    elif provider == "configured":
+        from recipe_copilot.copilot.settings import CopilotSettings, SettingsError
+
+        try:
+            llm = CopilotSettings.load().llm
+        except SettingsError as exc:
+            _fail(str(exc))
+        if llm.base_url is None:
+            _fail("no endpoint is configured: set COPILOT_LLM_BASE_URL and COPILOT_LLM_MODEL, or use --base-url")
+        key = llm.api_key.get_secret_value() if llm.api_key else None
+        spec = Provider(name=llm.model or "configured", base_url=llm.base_url, model=llm.model, api_key=key,
+                        mode=mode or (llm.mode if llm.mode != "auto" else None))
+    else:
+        spec = Provider.embedded(mode=mode)  # type: ignore[arg-type]
+    console = _console(stderr=True)
+
+    def progress(task: Any, attempt_no: int, attempt: Any) -> None:
+        mark = "[green]pass[/]" if attempt.success else "[red]fail[/]"
+        why = "" if attempt.success else " " + (attempt.error or "; ".join(
+            f"{c.name}: {c.detail}" for c in attempt.checks if not c.passed))[:160]
+        console.print(f"{mark} {task.suite}/{task.id} #{attempt_no + 1} {attempt.seconds:.1f}s{why}",
+                      soft_wrap=True, markup=True, highlight=False)
+
+    report = run_eval(tasks, spec, repeat=repeat, progress=progress)
+    report, path = save_report(report, Path(out_dir) if out_dir else REPORTS_DIR)
+    if as_json:
+        summary = {"provider": report.provider, "mode": report.mode, "report": str(path),
+                   "suites": {k: {"tasks": v.tasks, "success_rate": v.success_rate, "success_std": v.success_std}
+                              for k, v in report.suites.items()},
+                   "overall": {"tasks": report.overall.tasks, "success_rate": report.overall.success_rate}}
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        from evals.runner import markdown
+
+        click.echo(markdown(report))
+        click.echo(f"report: {path} (and {path.with_suffix('.md').name})")
 
 
 def _parse_quantile_pair(value: str) -> tuple[float, float]:
