@@ -121,7 +121,7 @@ def test_reporting_checks_the_number_against_the_run_record(knowledge):
     def script(answer_of):
         # guided mode: goals, explanation; the run and the question need no model
         return [FakeReply.json({"needs": ["drop short documents", "remove exact duplicates"], "dedup": True}),
-                "Ok."] + answer_of
+                "Ok.", *answer_of]
 
     tasks = [task("p01-dropped-by-dedup")]
     with FakeOpenAIServer(script([])) as server:
