@@ -10,7 +10,7 @@
   face detection as Data-Juicer runs it (gray by OpenCV, boxes clipped to the image).
 - :func:`produced_path` / :func:`save_image`: where an op writes an image it changed, with
   Data-Juicer's naming (``__dj__produced_data__/<op>/<name>__dj_hash_#<hash>#<ext>``), and
-  an atomic write.
+  an atomic write; :func:`rewrite_images` swaps paths and keeps ``__dj__source_file__``.
 
 Every failure to read a file raises :class:`MediaError` naming the path and the reason; the
 op base then quarantines that sample alone.
@@ -23,14 +23,14 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy.fft import dct
 
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.sample import SOURCE_FILE, SampleBatch
 
 __all__ = [
     "DEFAULT_CASCADE",
@@ -38,6 +38,7 @@ __all__ = [
     "MediaError",
     "batch_dims",
     "batch_faces",
+    "blur_filter",
     "detect_faces",
     "image_dims",
     "image_hash",
@@ -45,6 +46,7 @@ __all__ = [
     "load_face_detector",
     "load_image",
     "produced_path",
+    "rewrite_images",
     "row_bytes",
     "row_images",
     "save_image",
@@ -321,3 +323,40 @@ def batch_faces(batch: SampleBatch, image_key: str, bytes_key: str, rows: list[i
         return batch.cached(key, image_key, compute)
     column = batch.column(image_key)
     return compute([column[i] for i in rows], [all_bytes[i] for i in rows])
+
+
+# ----------------------------------------------------------------- mappers that rewrite images
+def blur_filter(blur_type: str, radius: float) -> ImageFilter.Filter:
+    """Data-Juicer's blur kernels: PIL's BLUR (mean), BoxBlur or GaussianBlur of ``radius``."""
+    if blur_type == "mean":
+        return ImageFilter.BLUR
+    if blur_type == "box":
+        return ImageFilter.BoxBlur(radius)
+    return ImageFilter.GaussianBlur(radius)
+
+
+def rewrite_images(batch: SampleBatch, image_key: str, edit: Callable[[str], str]) -> None:
+    """Replace each image path by ``edit(path)`` (the path of the edited copy, or the same).
+
+    Each distinct path of a sample is edited once. ``__dj__source_file__`` is kept as
+    Data-Juicer keeps it: the sample's paths before the first such op, then, for a path an
+    op replaces, the path it had before that op. A sample without images gets ``[]``.
+    """
+    new_images, new_sources = [], []
+    for paths, sources in zip(batch.column(image_key), batch.column(SOURCE_FILE), strict=True):
+        if not paths:
+            new_images.append(paths)
+            new_sources.append([])
+            continue
+        done: dict[str, str] = {}
+        for path in paths:
+            if path not in done:
+                done[path] = edit(path)
+        sources = list(sources) if sources else list(paths)
+        for i, path in enumerate(paths):
+            if i < len(sources) and sources[i] != path and done[path] != path:
+                sources[i] = path
+        new_images.append([done[p] for p in paths])
+        new_sources.append(sources)
+    batch.set_column(image_key, new_images)
+    batch.set_column(SOURCE_FILE, new_sources)

@@ -23,8 +23,8 @@ class ImageDeduplicator(Deduplicator):
     stripped text, and samples are duplicates only when both parts are equal.
 
     Example:
-        ``- image_deduplicator: {}`` on samples with images ``[a.png]``, ``[a_copy.png]``
-        (same picture), ``[b.png]`` keeps the first and the third.
+        ``- image_deduplicator: {}`` on three samples whose images are a.png, a_copy.bmp
+        (the same picture) and b.png keeps the first and the third.
     """
 
     class Params(OpParams):

@@ -12,7 +12,7 @@ from recipe_copilot.engine.sample import SampleBatch
 
 
 class ImageAspectRatioFilter(Filter):
-    """Keep samples whose images have an aspect ratio (width / height) in [min_ratio, max_ratio].
+    """Keep samples whose images have an aspect ratio (width / height) from min_ratio to max_ratio.
 
     Drops banners, strips and other extreme shapes. any_or_all decides over the images of
     a sample; a sample without images is kept. The ratio uses the EXIF-oriented size.

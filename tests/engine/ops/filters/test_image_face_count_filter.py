@@ -40,9 +40,9 @@ def test_any_or_all(pictures: dict[str, str]) -> None:
 
 
 def test_detection_options_are_passed(pictures: dict[str, str]) -> None:
-    # faces are ~168 px wide: a 200 px minimum size finds none, as OpenCV itself says
-    assert opencv_boxes(pictures["two"], minSize=(200, 200)) == []
-    out = run_rows([{"images": [pictures["two"]]}], [{OP: {"min_face_count": 0, "minSize": [200, 200]}}])
+    # faces are ~168 px wide: a 100 px maximum size finds none, as OpenCV itself says
+    assert opencv_boxes(pictures["two"], maxSize=(100, 100)) == []
+    out = run_rows([{"images": [pictures["two"]]}], [{OP: {"min_face_count": 0, "maxSize": [100, 100]}}])
     assert out.stats("face_counts") == [[0]]
 
 

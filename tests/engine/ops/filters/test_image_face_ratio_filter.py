@@ -15,7 +15,7 @@ def test_ratios_match_opencv_boxes(tmp_path: Path) -> None:
     close = face_image(tmp_path / "close.png", (220, 220), [(10, 10, 200)])
     group = face_image(tmp_path / "group.png", (500, 250), [(20, 30, 200), (270, 30, 200)])
     empty = face_image(tmp_path / "empty.png", (100, 100), [])
-    ((x, y, w, h),) = opencv_boxes(close)
+    ((_, _, w, h),) = opencv_boxes(close)
     close_ratio = w * h / (220 * 220)
     group_ratio = max(bw * bh for _, _, bw, bh in opencv_boxes(group)) / (500 * 250)
     assert close_ratio > 0.4 > group_ratio > 0  # the close-up fails the default max_ratio
