@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -93,18 +94,19 @@ def print_ops(console: Console, docs: list[dict[str, Any]], *, detail: bool) -> 
     """
     if detail:
         doc = docs[0]
-        console.print(f"[bold]{doc['name']}[/] ({doc['type']}): {doc['description']}")
+        console.print(f"[bold]{doc['name']}[/] ({doc['type']}): {escape(doc['description'])}")
         if doc["details"]:
-            console.print(doc["details"])
+            console.print(escape(doc["details"]))
         table = Table("parameter", "type", "default", "description")
         for p in doc["params"]:
             bounds = " ".join(f"{k}{p[k]}" for k in ("ge", "gt", "le", "lt") if k in p)
-            table.add_row(p["name"], p["type"] + (f" ({bounds})" if bounds else ""), repr(p["default"]), p["description"])
+            table.add_row(p["name"], escape(p["type"] + (f" ({bounds})" if bounds else "")), escape(repr(p["default"])),
+                          escape(p["description"]))
         console.print(table)
         if doc["stat_key"]:
             console.print(f"stat: __dj__stats__.{doc['stat_key']}")
         if doc["example"]:
-            console.print(f"example: {doc['example']}")
+            console.print(f"example: {escape(doc['example'])}")
         return
     if docs and "score" in docs[0]:
         table = Table()
@@ -118,12 +120,12 @@ def print_ops(console: Console, docs: list[dict[str, Any]], *, detail: bool) -> 
             params = ", ".join(f"{p['name']}={_short_default(p['default'])}" for p in doc["params"]
                                if p["name"] != "text_key")
             table.add_row(str(rank), doc["name"], doc["type"], f"{doc['score']:.3f}",
-                          doc["description"].replace("``", ""), params)
+                          escape(doc["description"].replace("``", "")), escape(params))
         console.print(table)
         return
     table = Table("op", "type", "description", "parameters")
     for doc in docs:
-        table.add_row(doc["name"], doc["type"], doc["description"], ", ".join(p["name"] for p in doc["params"]))
+        table.add_row(doc["name"], doc["type"], escape(doc["description"]), ", ".join(p["name"] for p in doc["params"]))
     console.print(table)
 
 

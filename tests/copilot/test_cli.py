@@ -73,6 +73,9 @@ def test_ops_listing_and_detail(tmp_path):
     assert docs[0]["name"] == "text_length_filter" and docs[0]["stat_key"] == "text_len"
     res = copilot("ops", "no_such_thing_xyz", cwd=tmp_path)
     assert res.returncode == 2
+    # square brackets in a doc are text, not terminal markup
+    res = copilot("ops", "specified_numeric_field_filter", cwd=tmp_path)
+    assert "[min_value, max_value]" in " ".join(res.stdout.split())
 
 
 def test_help_is_fast_and_light():
