@@ -100,9 +100,12 @@ _N_FFT, _HOP = 2048, 512
 
 @lru_cache(maxsize=1)
 def _hann() -> np.ndarray:
-    from scipy.signal import get_window
-
-    return get_window("hann", _N_FFT, fftbins=True)
+    """scipy's periodic Hann window (``get_window("hann", n)``), computed the same way."""
+    angles = np.linspace(-np.pi, np.pi, _N_FFT + 1)
+    window = np.zeros(_N_FFT + 1)
+    window += 0.5 * np.cos(0 * angles)
+    window += 0.5 * np.cos(angles)
+    return window[:-1]
 
 
 def _stft(y: np.ndarray) -> np.ndarray:

@@ -33,9 +33,10 @@ __all__ = [
     "probe_video",
     "produced_path",
     "resize_video",
+    "resized_dims",
     "video_packets_md5",
+    "write_synthetic_video",
 ]
-
 
 
 def _check_path(path: Any, kind: str) -> str:
@@ -238,7 +239,7 @@ def resize_video(source: str, target: str, width: int, height: int) -> str:
     import av
 
     def write(tmp: str) -> None:
-        with open_video(source) as src, av.open(tmp, "w", format=_format_for(target)) as dst:
+        with open_video(source) as src, av.open(tmp, "w") as dst:  # muxer from the extension
             vin = src.streams.video[0]
             ain = src.streams.audio[0] if src.streams.audio else None
             vout = dst.add_stream(_encoder_for(dst), rate=vin.average_rate or Fraction(25))
@@ -263,11 +264,6 @@ def resize_video(source: str, target: str, width: int, height: int) -> str:
     except Exception as exc:
         msg = f"cannot resize video {source!r} to {width}x{height}: {_reason(exc)}"
         raise MediaError(msg) from None
-
-
-def _format_for(target: str) -> str | None:
-    ext = os.path.splitext(target)[1].lower().lstrip(".")
-    return {"mkv": "matroska", "m4v": "mp4", "": None}.get(ext, ext)
 
 
 def _encoder_for(container: Any) -> str:
@@ -305,3 +301,26 @@ def write_synthetic_video(
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
+
+
+def resized_dims(
+    height: float, width: float, size: Sequence[int] | None, max_size: int | None, divisible: int = 1
+) -> tuple[int, int]:
+    """Data-Juicer's ``calculate_resized_dimensions``: the new (height, width) of a frame.
+
+    ``size`` of one value sets the short edge (the long one keeps the ratio, truncated), of two
+    values the short and long edges; ``max_size`` then caps the long edge (scaling the short
+    one); both are finally truncated to multiples of ``divisible``.
+    """
+    short, long = sorted((width, height))
+    if size:
+        if len(size) == 1:
+            new_short, new_long = size[0], int(size[0] * long / short)
+        else:
+            new_short, new_long = min(size), max(size)
+    else:
+        new_short, new_long = short, long
+    if max_size is not None and new_long > max_size:
+        new_short, new_long = int(new_short * (max_size / new_long)), max_size
+    dims = (new_short, new_long) if width >= height else (new_long, new_short)
+    return int(dims[0] / divisible) * divisible, int(dims[1] / divisible) * divisible
