@@ -41,6 +41,8 @@ __all__ = ["HIGH_DROP_RATE", "NEED_HINTS", "NeedChoice", "ProposeRecipeRequest",
 NEED_HINTS: tuple[tuple[str, str], ...] = (
     (r"near[- ]?dup|fuzzy|similar (docs|documents|pages|texts)|minhash", "document_minhash_deduplicator"),
     (r"dedup|duplicat|exact cop", "document_deduplicator"),
+    (r"\d[\d,]*\s+words\b", "words_num_filter"),
+    (r"\d[\d,]*\s+(characters|chars)\b", "text_length_filter"),
     (r"e-?mail", "clean_email_mapper"),
     (r"\burls?\b|\blinks?\b|hyperlink", "clean_links_mapper"),
     (r"\bip\b|ip address", "clean_ip_mapper"),
@@ -66,6 +68,12 @@ _KIND_WORDS: tuple[tuple[str, str], ...] = (
     ("mapper", r"^\s*(remove|strip|clean|fix|normali[sz]e|replace|mask|redact|anonymi[sz]e|convert|split|chunk)\b"),
     ("selector", r"^\s*(select|sample|pick)\b|top[- ]?k"),
 )
+#: a number the need states, with the words around it: "under 50 words", "longer than 10000 characters", "30%"
+_STATED = re.compile(r"(?P<cmp>fewer than|less than|shorter than|under|below|at least|minimum of|min(?:imum)?|"
+                     r"more than|longer than|over|above|exceeds?|at most|maximum of|max(?:imum)?)\s+"
+                     r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|percent\b|words?\b|characters?\b|chars?\b)?", re.I)
+_LOW_CMP = re.compile(r"fewer|less|shorter|under|below|at least|min", re.I)
+_UNIT_PARAMS = {"word": ("min_num", "max_num"), "char": ("min_len", "max_len"), "%": ("min_ratio", "max_ratio")}
 _MIN_WORDS = r"\b(short|few|fewer|little|low|small|tiny|empty|too little|min(imum)?)\b"
 _MAX_WORDS = r"\b(long|many|much|high|large|huge|excessive|too many|max(imum)?)\b"
 #: a proposed filter dropping more than this share of the sample gets a note
@@ -118,6 +126,7 @@ class NeedChoice(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     params_why: list[str] = Field(default_factory=list, description="Where each parameter value comes from.")
     predicted_drop_rate: float | None = Field(None, description="Share of the sample this filter drops (with a dataset).")
+    stated: list[str] = Field(default_factory=list, description="Parameters whose values the needs state.")
 
 
 class ProposeRecipeResult(ToolResult):
@@ -216,6 +225,34 @@ def _active_sides(cls: type, params: dict[str, Any]) -> set[str]:
     return sides
 
 
+def _stated_bounds(choice: NeedChoice) -> None:
+    """Bounds the needs give in numbers ("under 50 words", "more than 30% ..."), set on the filter (in place).
+
+    "Drop docs under 50 words" keeps 50 and more (a min); "longer than 10000 characters" a
+    max; a percentage sets the filter's ratio bound on the side the wording gives.
+    """
+    if choice.kind != "filter":
+        return
+    fields = get_op_class(choice.op).Params.model_fields
+    for need in choice.needs:
+        for m in _STATED.finditer(need):
+            unit = (m["unit"] or "").lower()
+            key = "%" if unit in ("%", "percent") else "word" if unit.startswith("word") else \
+                "char" if unit.startswith("char") else None
+            if key is None:
+                continue
+            low, high = _UNIT_PARAMS[key]
+            param = low if _LOW_CMP.search(m["cmp"]) else high
+            if param not in fields:
+                continue
+            number = float(m["num"].replace(",", ""))
+            value: float = number / 100 if key == "%" else int(number)
+            choice.params[param] = value
+            if param not in choice.stated:
+                choice.stated.append(param)
+            choice.params_why.append(f"{param} = {value}: stated in the request ({m.group(0).strip()!r})")
+
+
 def _thresholds(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedChoice], notes: list[str]) -> None:
     """Set filter bounds from the dataset's stats (in place)."""
     filters = [c for c in choices if c.kind == "filter" and get_op_class(c.op).stat_key and bound_params(get_op_class(c.op).Params)]
@@ -230,7 +267,7 @@ def _thresholds(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedC
         sides = _asked_sides(choice) or _active_sides(get_op_class(choice.op), choice.params)
         sugg = suggest_for_column(col, req.k, [_QUANTILE])
         for bound in sugg.bounds:
-            if bound.side not in sides:
+            if bound.side not in sides or bound.param in choice.stated:
                 continue
             rec = bound.recommended
             if rec.method == "k_sigma" and rec.drop_rate > 0:
@@ -311,6 +348,8 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
             choice.params_why.append(f"{', '.join(borrowed)} from the bundled recipe {source.name!r}")
         if source.name not in cited:
             cited.append(source.name)
+    for choice in choices:
+        _stated_bounds(choice)
     _thresholds(ctx, req, choices, notes)
     choices.sort(key=_order)
     export = req.export_path or f"outputs/{req.project_name}/{req.project_name}.jsonl"

@@ -28,6 +28,24 @@ def test_one_op_per_need_in_recipe_order(ctx):
     assert res.unmatched == [] and res.yaml.startswith("project_name: proposed")
 
 
+@pytest.mark.parametrize(("need", "op", "params"), [
+    ("drop docs under 50 words", "words_num_filter", {"min_num": 50}),
+    ("drop documents with more than 2,000 words", "words_num_filter", {"max_num": 2000}),
+    ("drop documents longer than 10000 characters", "text_length_filter", {"max_len": 10000}),
+    ("drop texts shorter than 200 characters", "text_length_filter", {"min_len": 200}),
+    ("drop documents where more than 30% of the characters are special characters", "special_characters_filter",
+     {"max_ratio": 0.3}),
+])
+def test_numbers_the_need_states_become_the_bounds(ctx, need, op, params):
+    res = propose_recipe(ctx, {"needs": [need], "dataset": "data/web.jsonl"})
+    assert res.ok, res.error
+    choice = res.choices[0]
+    assert choice.op == op
+    for name, value in params.items():
+        assert choice.params[name] == value and name in choice.stated
+        assert any(why.startswith(f"{name} = {value}: stated") for why in choice.params_why)
+
+
 def test_it_is_deterministic(ctx):
     first = propose_recipe(ctx, {"needs": NEEDS})
     assert propose_recipe(ctx, {"needs": NEEDS}).recipe == first.recipe

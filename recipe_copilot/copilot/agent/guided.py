@@ -118,10 +118,12 @@ class GuidedWorkflow:
         answer = structured(_capped(self.model(), _GOALS_TOKENS), Goals, messages, retries=1)
         goals = None if isinstance(answer, StructuredOutputError) else ground(answer, message)
         rules = parse_goals(message)
-        if goals is None:
-            goals = rules
-        elif rules.dedup and not goals.dedup:
-            goals = goals.model_copy(update={"dedup": True})
+        if goals is None or _numbers(rules.needs) - _numbers(goals.needs):
+            goals = rules  # none, or the model's needs lost a number the user gave
+        else:
+            goals = goals.model_copy(update={"dedup": goals.dedup or rules.dedup,
+                                             "min_words": goals.min_words or rules.min_words,
+                                             "language": goals.language or rules.language})
         if goals.dedup and not any(re.search(r"dedup|duplicat", n, re.I) for n in goals.needs):
             goals.needs.append("remove exact duplicates")
         if goals.language and not any(goals.language in n.lower() for n in goals.needs):
@@ -305,6 +307,10 @@ class GuidedWorkflow:
         if asked:
             turn.store.add_message(sid, "assistant", state.summary)
             yield FinalAnswer(session_id=sid, text=state.summary, citations=turn.citations)
+
+
+def _numbers(needs: list[str]) -> set[str]:
+    return {n.replace(",", "") for need in needs for n in re.findall(r"\d[\d,]*(?:\.\d+)?", need)}
 
 
 def _capped(model: Any, max_tokens: int) -> Any:

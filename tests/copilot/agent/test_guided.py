@@ -168,3 +168,13 @@ def test_a_question_after_a_run_is_answered_from_its_record(make_service, worksp
     assert isinstance(final, FinalAnswer)
     assert final.text.startswith(f"document_deduplicator dropped {dropped} samples")
     assert any(c.startswith("run:") for c in final.citations)
+
+
+def test_a_number_the_model_drops_from_the_needs_is_kept_from_the_request(make_service):
+    script = [FakeReply.json({"needs": ["drop long documents"]}), "Done."]
+    with FakeOpenAIServer(script) as server:
+        service = make_service(server.chat_model())
+        events = list(service.ask(None, "drop documents longer than 10000 characters", data="data/web.jsonl"))
+    recipe = service.draft(events[-1].session_id).recipe
+    assert recipe["process"] == [{"text_length_filter": {"max_len": 10000}}] or \
+        recipe["process"][0]["text_length_filter"]["max_len"] == 10000
