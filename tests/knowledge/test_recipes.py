@@ -17,7 +17,7 @@ from recipe_copilot.tools.runs import RunRequest, execute_recipe
 SAMPLE = Path(recipe_copilot.__file__).parent / "data" / "sample_web.jsonl"
 EXPECTED = {"pretrain_web_text", "code", "arxiv_latex", "chinese_text", "instruction_tuning", "image_text_pairs",
             "video", "quick_clean"}
-MULTIMODAL_TO_COME = {"image_text_pairs": "image_text_similarity_filter", "video": "video_duration_filter"}
+MULTIMODAL_OPTIONAL = {"image_text_pairs": "image_text_similarity_filter", "video": "video_frames_text_similarity_filter"}
 PATHS = {p.stem: p for p in bundled_recipe_paths()}
 
 
@@ -42,8 +42,8 @@ def test_recipe_is_valid_and_explains_itself(name):
     for line in body.splitlines():
         if line.lstrip().startswith("- "):
             assert "#" in line, f"{name}: say why the op is there: {line.strip()}"
-    if name in MULTIMODAL_TO_COME:
-        assert MULTIMODAL_TO_COME[name] in text
+    if name in MULTIMODAL_OPTIONAL:
+        assert MULTIMODAL_OPTIONAL[name] in text
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
