@@ -50,6 +50,23 @@ def test_failing_sample_is_quarantined_not_lost():
     assert out.record.ops[0].rows_in == 4 and out.record.ops[0].rows_out == 2
 
 
+def test_a_few_bad_samples_in_a_big_batch_are_found_by_halving(monkeypatch):
+    from recipe_copilot.engine.ops.base import OpRun
+    from recipe_copilot.engine.sample import SampleBatch
+    from recipe_copilot.engine.testing import FailingMapper
+
+    calls = []
+    real = FailingMapper.apply
+    monkeypatch.setattr(FailingMapper, "apply", lambda self, b, r: calls.append(len(b)) or real(self, b, r))
+    texts = [f"doc {i}" + (" boom" if i in (3, 700) else "") for i in range(1024)]
+    op, run = FailingMapper(), OpRun()
+    out = op.run_batch(SampleBatch({"text": list(texts)}), run)
+    assert out.column("text") == [t.upper() for i, t in enumerate(texts) if i not in (3, 700)]
+    assert [q["sample"]["text"] for q in run.quarantined] == ["doc 3 boom", "doc 700 boom"]
+    assert run.rows_in == 1024 and run.rows_out == 1022 and run.errors == 2
+    assert len(calls) <= 1 + 2 * 2 * 10  # not one call per sample
+
+
 def test_skip_op_error_false_stops_the_run(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         run_rows([{"text": "boom"}], [{"fake_failing_mapper": None}], skip_op_error=False, workdir=tmp_path)
