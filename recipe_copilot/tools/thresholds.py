@@ -37,11 +37,18 @@ __all__ = [
 
 
 
+#: MAD x this estimates the std of normal data
+_MAD_SCALE = 1.4826
+#: the robust rule is trusted only when it calls at most this share of the sample outliers
+_ROBUST_MAX_DROP = 0.25
+
+
 class ThresholdCandidate(BaseModel):
     """One candidate value for a bound."""
 
-    method: Literal["k_sigma", "quantile", "current"]
-    at: float = Field(description="k for k_sigma, the quantile for quantile (lower tail for min, upper for max).")
+    method: Literal["k_sigma", "robust_sigma", "quantile", "current"]
+    at: float = Field(description="k for k_sigma and robust_sigma (median ± k·1.4826·MAD), the quantile for "
+                                  "quantile (lower tail for min, upper for max).")
     value: float | int
     drop_rate: float = Field(description="Share of the sample this bound alone drops.")
 
@@ -109,6 +116,8 @@ def suggest_for_column(col: StatColumn, k: float, quantiles: list[float]) -> OpT
     if not arr.size:
         return out
     mean, std = float(arr.mean()), float(arr.std())
+    median = float(np.median(arr))
+    mad = float(np.median(np.abs(arr - median)))
     out.mean, out.std, out.min, out.max = round(mean, 6), round(std, 6), float(arr.min()), float(arr.max())
     closed = {"min": params.min_closed_interval, "max": params.max_closed_interval}  # type: ignore[attr-defined]
     update: dict[str, Any] = {}
@@ -124,12 +133,18 @@ def suggest_for_column(col: StatColumn, k: float, quantiles: list[float]) -> OpT
 
         sign = -1 if side == "min" else 1
         sigma = candidate("k_sigma", k, mean + sign * k * std)
-        cands = [sigma] + [candidate("quantile", q, float(np.quantile(arr, q if side == "min" else 1 - q)))
-                           for q in quantiles]
+        robust = candidate("robust_sigma", k, median + sign * k * _MAD_SCALE * mad) if mad > 0 else None
+        cands = [sigma, *([robust] if robust else [])] + [
+            candidate("quantile", q, float(np.quantile(arr, q if side == "min" else 1 - q))) for q in quantiles]
         current = getattr(params, name)
         current_drop = _side_drop(arr, side, current, closed[side])
         best, why = sigma, f"mean {'-' if side == 'min' else '+'} {k:g}·std drops {sigma.drop_rate:.1%} of the sample"
-        if sigma.drop_rate == 0:
+        if sigma.drop_rate == 0 and robust is not None and 0 < robust.drop_rate <= _ROBUST_MAX_DROP:
+            # the outliers inflate the std enough to hide themselves; the median and MAD are not moved
+            best, why = robust, (f"no outliers beyond mean {'-' if side == 'min' else '+'} {k:g}·std, but "
+                                 f"median {'-' if side == 'min' else '+'} {k:g}·1.4826·MAD drops "
+                                 f"{robust.drop_rate:.1%}: a cluster of outliers inflates the std")
+        elif sigma.drop_rate == 0:
             looser = min(sigma.value, current) if side == "min" else max(sigma.value, current)
             if looser == current:
                 best = ThresholdCandidate(method="current", at=k, value=current, drop_rate=current_drop)

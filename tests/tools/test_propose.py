@@ -128,8 +128,8 @@ REAL_OPS = ["punctuation_normalization_mapper", "remove_table_text_mapper", "rem
 
 
 def _model_is_loaded() -> bool:
-    embedder = sys.modules.get("recipe_copilot.knowledge.embedder")
-    return embedder is not None and "model" in embedder._LOADED
+    embedding = sys.modules.get("recipe_copilot.engine.ops.common.embedding")
+    return embedding is not None and bool(embedding._LOADED)
 
 
 def test_with_the_real_embedder_needs_without_a_phrasing_find_their_op(workspace, tmp_path, monkeypatch):

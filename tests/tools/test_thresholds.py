@@ -91,3 +91,21 @@ def test_defaults_cover_every_text_filter(ctx):
 def test_errors_are_typed(ctx, args, code):
     res = suggest_thresholds(ctx, {"dataset": "data/web.jsonl", "n": 50, **args})
     assert not res.ok and res.error.code == code
+
+
+def test_a_cluster_of_outliers_that_hides_from_k_sigma_is_found_by_median_and_mad(ctx, workspace):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    body = rng.normal(700, 100, 270).round().astype(int)
+    short = rng.integers(10, 40, 30)
+    write_jsonl(workspace / "mixed.jsonl", [{"text": "x" * int(n)} for n in np.concatenate([body, short])])
+    res = suggest_thresholds(ctx, {"dataset": "mixed.jsonl", "ops": ["text_length_filter"], "k": 3})
+    lo = _bound(res.suggestions[0], "min_len")
+    sigma = next(c for c in lo.candidates if c.method == "k_sigma")
+    assert sigma.drop_rate == 0.0  # mean - 3·std is below every short text
+    rec = lo.recommended
+    median = float(np.median(np.concatenate([body, short])))
+    mad = float(np.median(np.abs(np.concatenate([body, short]) - median)))
+    assert rec.method == "robust_sigma" and rec.value == math.floor(median - 3 * 1.4826 * mad)
+    assert rec.drop_rate == pytest.approx(30 / 300)  # exactly the planted short texts
