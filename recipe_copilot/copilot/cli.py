@@ -531,32 +531,48 @@ def _parse_quantile_pair(value: str) -> tuple[float, float]:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--recipe", "recipe_path", type=click.Path(dir_okay=False, exists=True),
-              help="Recipe whose filters to analyse when PATH is a dataset.")
+              help="Recipe whose filters to analyse when PATH is a dataset (and for --compare).")
+@click.option("--compare", nargs=2, type=click.Path(exists=True), metavar="A B",
+              help="Compare two datasets or runs (a run.json or its folder: the run's output) side by side.")
 @click.option("--sample", type=click.IntRange(min=1), help="Analyse a random sample of N rows (reservoir).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option("--np", "workers", type=click.IntRange(min=1), help="Worker processes (default: the recipe's np).")
+@click.option("--executor", type=click.Choice(["local", "ray", "in-process"]),
+              help="Where the pass runs (default: the recipe's executor_type).")
 @click.option("--auto-sigma", type=click.FloatRange(min=0, min_open=True), help="Bounds at mean ± K·std.")
 @click.option("--auto-quantile", help="Bounds at the LO,HI quantiles, e.g. 0.02,0.98.")
 @click.option("--write-recipe", type=click.Path(dir_okay=False), help="Write the recipe with the automatic bounds.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output folder (default: the recipe's work dir /analysis, or outputs/analysis).")
-@click.option("--no-plots", is_flag=True, help="Skip the histograms.")
+@click.option("--no-plots", is_flag=True, help="Skip the histograms and box plots.")
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
-def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, auto_sigma: float | None,
+def analyze(path: str | None, recipe_path: str | None, compare: tuple[str, str] | None, sample: int | None,
+            seed: int, workers: int | None, executor: str | None, auto_sigma: float | None,
             auto_quantile: str | None, write_recipe: str | None, out_dir: str | None, no_plots: bool,
             as_json: bool) -> None:
     """Compute every stat a recipe's filters use, without filtering (PATH: a recipe or a dataset).
 
-    Writes overall.json/.csv/.md and a histogram per stat. With --auto-sigma K or
-    --auto-quantile LO,HI (and --write-recipe OUT), sets the filters' bounds from the data and
-    prints the share each filter, and all together, would drop.
+    One streaming pass with the recipe's executor (np worker processes, or Ray). Writes
+    overall.json/.csv/.md, a histogram and a box plot per stat, the text diversity view and
+    report.html. With --auto-sigma K or --auto-quantile LO,HI (and --write-recipe OUT), sets the
+    filters' bounds from the data and prints the share each filter, and all together, would
+    drop. With --compare A B, the same stats of two datasets or runs side by side.
     """
     import json
 
     from recipe_copilot.engine import analyze as an
     from recipe_copilot.engine.recipe import load_recipe
 
+    if compare:
+        if path:
+            _fail("give either PATH or --compare A B")
+        _analyze_compare(compare, recipe_path, sample, seed, workers, executor, out_dir, no_plots, as_json)
+        return
+    if not path:
+        _fail("give PATH (a recipe or a dataset) or --compare A B")
+    assert path is not None
     if auto_sigma is not None and auto_quantile:
         _fail("give one of --auto-sigma and --auto-quantile")
     if write_recipe and auto_sigma is None and not auto_quantile:
@@ -572,7 +588,7 @@ def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, a
         recipe = an.default_analysis_recipe(path)
     default_out = recipe.resolved_work_dir / "analysis" if (is_recipe or recipe_path) else Path("outputs/analysis")
     out = Path(out_dir) if out_dir else default_out
-    analysis = an.analyze(recipe, sample=sample, seed=seed)
+    analysis = an.analyze(recipe, sample=sample, seed=seed, executor=executor, workers=workers)
     paths = an.write_analysis(analysis, out, plots=not no_plots)
     bounds = None
     if auto_sigma is not None or auto_quantile:
@@ -582,9 +598,7 @@ def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, a
             Path(write_recipe).parent.mkdir(parents=True, exist_ok=True)
             Path(write_recipe).write_text(bounds.recipe.to_yaml(), encoding="utf-8")
     if as_json:
-        body: dict[str, Any] = {"analysis": analysis.model_dump(mode="json"),
-                                "outputs": {k: [str(p) for p in v] if isinstance(v, list) else str(v)
-                                            for k, v in paths.items()}}
+        body: dict[str, Any] = {"analysis": analysis.model_dump(mode="json"), "outputs": _paths_json(paths)}
         if bounds is not None:
             body["auto_bounds"] = bounds.model_dump(mode="json")
             body["recipe_written"] = write_recipe
@@ -593,16 +607,26 @@ def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, a
     from rich.table import Table
 
     console = _console()
-    table = Table(title=f"{analysis.rows_analysed} of {analysis.rows_read} rows analysed")
+    how = (f"sample of {analysis.sample}, seed {analysis.seed}" if analysis.sample is not None
+           else f"{analysis.executor}, {analysis.workers} worker(s)")
+    table = Table(title=f"{analysis.rows_analysed} of {analysis.rows_read} rows analysed ({how}, {analysis.seconds:g} s)")
     rows = an.summary_rows(analysis)
     for col in rows[0] if rows else ["op"]:
         table.add_column(col, justify="left" if col in ("op", "stat") else "right")
     for row in rows:
         table.add_row(*(an.format_value(v) for v in row.values()))
     console.print(table)
+    for err in analysis.errors:
+        console.print(f"[red]errors:[/] {err.index}:{err.op} failed on {err.errors} row(s) (no stat), "
+                      f"e.g. {err.examples[0] if err.examples else ''}", soft_wrap=True)
     for note in analysis.notes:
         console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
-    console.print(f"summary: {paths['md']} (json, csv beside it); {len(paths['plots'])} histogram(s) in {out / 'hist'}")
+    console.print(f"summary: {paths['md']} (json, csv beside it); {len(paths['plots'])} histogram(s) in "
+                  f"{out / 'hist'}, box plots in {out / 'box'}", soft_wrap=True)
+    if paths["diversity_csv"]:
+        console.print(f"diversity: {paths['diversity_csv']}", soft_wrap=True)
+    if paths["html"]:
+        console.print(f"report: {paths['html']}", soft_wrap=True)
     if bounds is not None:
         for f in bounds.filters:
             params = ", ".join(f"{k}={v}" for k, v in f.params.items())
@@ -613,6 +637,55 @@ def analyze(path: str, recipe_path: str | None, sample: int | None, seed: int, a
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         if write_recipe:
             console.print(f"recipe written: {write_recipe}")
+
+
+def _paths_json(paths: dict[str, Any]) -> dict[str, Any]:
+    return {k: [str(p) for p in v] if isinstance(v, list) else (None if v is None else str(v))
+            for k, v in paths.items()}
+
+
+def _analyze_compare(compare: tuple[str, str], recipe_path: str | None, sample: int | None, seed: int,
+                     workers: int | None, executor: str | None, out_dir: str | None, no_plots: bool,
+                     as_json: bool) -> None:
+    """``copilot analyze --compare A B``: the same stats of two datasets or runs side by side."""
+    import json
+
+    from recipe_copilot.engine import analysis_report as rep
+    from recipe_copilot.engine import analyze as an
+    from recipe_copilot.engine.recipe import load_recipe
+
+    analyses = []
+    for side in compare:
+        try:
+            data = rep.dataset_of(side)
+        except ValueError as exc:
+            _fail(str(exc))
+        recipe = (load_recipe(recipe_path, {"dataset_path": data}) if recipe_path
+                  else an.default_analysis_recipe(data))
+        analyses.append(an.analyze(recipe, sample=sample, seed=seed, executor=executor, workers=workers,
+                                   diversity=False))
+    a, b = analyses
+    cmp = rep.compare(a, b)
+    out = Path(out_dir) if out_dir else Path("outputs/compare")
+    paths = rep.write_comparison(cmp, a, b, out, plots=not no_plots)
+    if as_json:
+        click.echo(json.dumps({"comparison": cmp.model_dump(mode="json"), "outputs": _paths_json(paths)}, indent=2))
+        return
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"A: {cmp.a} ({cmp.rows[0]} rows)  vs  B: {cmp.b} ({cmp.rows[1]} rows)")
+    for col in ("op", "stat", "mean A", "mean B", "shift", "std A", "std B", "50% A", "50% B"):
+        table.add_column(col, justify="left" if col in ("op", "stat") else "right")
+    for s in cmp.stats:
+        med = s.quantiles.get("50%", (None, None))
+        table.add_row(f"{s.index}:{s.op}", s.stat_key, *(an.format_value(v) for v in
+                      (s.mean[0], s.mean[1], s.mean_shift, s.std[0], s.std[1], med[0], med[1])))
+    console.print(table)
+    for note in cmp.notes:
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+    console.print(f"comparison: {paths['md']} (json, csv beside it); overlays in {out / 'overlay'}", soft_wrap=True)
+    console.print(f"report: {paths['html']}", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

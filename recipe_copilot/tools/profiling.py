@@ -4,21 +4,22 @@ suggest_thresholds and propose_recipe.
 The stats come from each filter's own ``compute_stats_batch``, the code a run calls before
 ``keep_batch``; mappers listed before a filter run first (through ``run_batch``, with its
 quarantine), so a filter measures the text as the recipe would hand it over. Nothing is
-dropped: ``keep_batch`` is never called here. :func:`compute_stats` is the only place that
-drives ops; when the engine grows its analyzer (``engine.analyze``), it is what changes.
+dropped: ``keep_batch`` is never called here. The ops are driven by the engine's analyzer
+(:func:`recipe_copilot.engine.analyze.analyze_batch`), the code ``copilot analyze`` runs over
+a whole dataset, so a profile and an analysis of the same rows agree value for value.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from recipe_copilot.engine.analyze import Analysis, analyze_batch
 from recipe_copilot.engine.io.readers import fingerprint_inputs
 from recipe_copilot.engine.ops import registry
-from recipe_copilot.engine.ops.base import Filter, OpRun
+from recipe_copilot.engine.ops.base import Filter
 from recipe_copilot.engine.recipe import OpSpec, Recipe
 from recipe_copilot.engine.sample import SampleBatch
 from recipe_copilot.tools.context import ToolContext
@@ -51,10 +52,11 @@ class Profile:
 
 
 def default_profile_ops() -> list[str]:
-    """Every registered filter with a numeric stat that works with its defaults, sorted by cost."""
+    """Every registered text filter with a numeric stat that works with its defaults, sorted by cost."""
     out = []
     for name, cls in registry().items():
-        if not issubclass(cls, Filter) or cls.stat_key is None or cls.requires or cls.reads_stats(cls.Params()):
+        if (not issubclass(cls, Filter) or cls.stat_key is None or cls.requires or cls.reads_stats(cls.Params())
+                or not cls.reads_text):  # media filters: list stats (one per file), nothing to profile on text
             continue
         if name in ("general_field_filter",) or not cls.__module__.startswith("recipe_copilot.engine.ops."):
             continue
@@ -74,34 +76,25 @@ def compute_stats(recipe: Recipe, batch: SampleBatch) -> tuple[dict[int, list[An
         batch: the rows.
 
     Returns:
-        Each filter's stat values by op index, and notes on skipped ops.
+        Each filter's ``stat_key`` values by op index (float, NaN where not a number; a list
+        per row for a list-valued stat), and notes on skipped ops.
     """
-    notes = []
-    values: dict[int, list[Any]] = {}
-    for spec in recipe.process:
-        op = spec.build()
-        op.ensure_ready()
-        if spec.op_class.kind == "mapper":
-            batch = op.run_batch(batch, OpRun())
-        elif isinstance(op, Filter):
-            if op.stat_key is not None:
-                batch.stats.pop(op.stat_key, None)
-            op.compute_stats_batch(batch)
-            if op.stat_key is not None:
-                values[spec.index] = list(batch.get_stat(op.stat_key)) if len(batch) else []
-        else:
-            notes.append(f"{spec.name} is a {spec.op_class.kind}: it has no per-sample stat, skipped")
-    return values, notes
+    analysis = analyze_batch(recipe, batch)
+    return {spec.index: analysis.stat(spec.index, spec.op_class.stat_key).per_row()
+            for spec in recipe.process if spec.op_class.stat_key in analysis.keys(spec.index)}, analysis.notes
 
 
-def _numeric(values: list[Any]) -> list[float]:
-    out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            continue
-        if math.isfinite(v):
-            out.append(float(v))
-    return out
+def _column(analysis: Analysis, spec: OpSpec, require_numeric: bool) -> StatColumn:
+    key = str(spec.op_class.stat_key)
+    if key not in analysis.keys(spec.index):
+        return StatColumn(spec, key, [])
+    summary = analysis.summary(spec.index, key)
+    numeric = summary.kind == "scalar"  # a list-valued stat (one per image) has no scalar threshold
+    if require_numeric and summary.rows and (not numeric or not summary.count):
+        msg = f"{spec.name}'s stat {key!r} is not a number, so it has no distribution or thresholds"
+        raise NotProfilableError(msg, hint="Thresholds apply to filters with a numeric range.", op=spec.name)
+    values = analysis.stat(spec.index, key).finite().tolist() if numeric else []
+    return StatColumn(spec, key, values)
 
 
 def sample_stats(ctx: ToolContext, dataset: str, process: list[Any], n: int, *, text_key: str | None = None,
@@ -142,18 +135,13 @@ def sample_stats(ctx: ToolContext, dataset: str, process: list[Any], n: int, *, 
         skipped = len(batch) - len(good)
         if skipped:
             batch = batch.take(good)
-    values, notes = compute_stats(recipe, batch)
+    analysis = analyze_batch(recipe, batch)
+    notes = list(analysis.notes)
     if skipped:
         notes.append(f"{skipped} row(s) without a text {recipe.text_key!r} were left out")
-    columns = []
-    for spec in recipe.process:
-        if spec.index not in values:
-            continue
-        numbers = _numeric(values[spec.index])
-        if require_numeric and values[spec.index] and not numbers:
-            msg = f"{spec.name}'s stat {spec.op_class.stat_key!r} is not a number, so it has no distribution or thresholds"
-            raise NotProfilableError(msg, hint="Thresholds apply to filters with a numeric range.", op=spec.name)
-        columns.append(StatColumn(spec, str(spec.op_class.stat_key), numbers))
+    notes += [f"{e.op} failed on {e.errors} row(s): {'; '.join(e.examples[:2])}" for e in analysis.errors]
+    columns = [_column(analysis, spec, require_numeric) for spec in recipe.process
+               if spec.op_class.kind == "filter" and spec.op_class.stat_key is not None]
     sample.batch = batch
     profile = Profile(recipe, sample, columns, skipped, notes)
     if len(ctx.cache) >= _CACHE_SIZE:

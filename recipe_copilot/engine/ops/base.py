@@ -372,6 +372,13 @@ class Filter(Op):
     kind: ClassVar[OpKind] = "filter"
     #: the stat this filter writes (None for filters that only read fields)
     stat_key: ClassVar[str | None] = None
+    #: every stat the filter writes, when it writes several (``image_width``, ``image_height``)
+    stat_keys: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def written_stats(cls) -> tuple[str, ...]:
+        """The stat keys the filter writes: ``stat_keys``, else its one ``stat_key``."""
+        return cls.stat_keys or ((cls.stat_key,) if cls.stat_key else ())
 
     def compute_stats_batch(self, batch: SampleBatch) -> None:
         """Write this filter's stats for the rows that lack them."""

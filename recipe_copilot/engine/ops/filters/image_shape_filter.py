@@ -34,6 +34,7 @@ class ImageShapeFilter(Filter):
             "any", description="Keep a sample if any of its images passes, or only if all do."
         )
 
+    stat_keys = ("image_width", "image_height")
     cost = 0.5
     reads_text = False
 

