@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,8 @@ def _bound_lines(ax: Any, analysis: Analysis, spec: OpSpec, key: str, arr: np.nd
     s = analysis.summary(spec.index, key)
     off = []
     for b, color in zip(s.bounds, _COLORS, strict=False):
+        if b.param.startswith("max_") and isinstance(b.value, int | float) and b.value >= sys.maxsize:
+            continue  # no upper bound: nothing to draw or name
         label = f"{b.param}={format_value(b.value)} drops {b.drop_rate:.2%}"
         if _near(float(b.value), arr):
             draw = ax.axvline if vertical else ax.axhline
