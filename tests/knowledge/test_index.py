@@ -116,7 +116,10 @@ def test_search_filters_by_type_and_modality(index):
     hits = search_ops("remove lines that repeat", type="mapper", k=5, index=index)
     assert hits and all(h.type == "mapper" for h in hits)
     assert all(h.modality == "text" for h in search_ops("blur faces", modality="text", k=3, index=index))
-    assert search_ops("blur faces", modality="image", k=3, index=index) == []
+    faces = search_ops("blur faces", modality="image", k=3, index=index)
+    assert faces and all(h.modality == "image" for h in faces)
+    assert "image_face_blur_mapper" in [h.name for h in faces]
+    assert all(h.modality == "audio" for h in search_ops("short clips", modality="audio", k=3, index=index))
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

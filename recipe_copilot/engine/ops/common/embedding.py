@@ -86,6 +86,7 @@ def encode(
     import torch
 
     tokenizer, model = load_encoder(path, device)
+    max_length = min(max_length, int(getattr(tokenizer, "model_max_length", max_length) or max_length))
     dim = int(model.config.hidden_size)
     out = np.zeros((len(texts), dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

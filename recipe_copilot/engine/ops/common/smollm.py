@@ -45,11 +45,11 @@ def load_llama(needed_by: str, *, vocab_only: bool = False, n_ctx: int = 512, gp
     key = (str(path), vocab_only, n_ctx, offload)
     with _LOCK:
         if key not in _LOADED:
-            threads = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
             with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
                 _LOADED[key] = llama_cpp.Llama(
                     model_path=str(path), vocab_only=vocab_only, logits_all=not vocab_only, n_ctx=n_ctx,
-                    n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads, n_threads_batch=threads,
+                    n_batch=n_ctx,  # threads: llama.cpp's default, half the cores (spinning threads
+                    # that outnumber free cores slow it down many times)
                     n_gpu_layers=-1 if offload else 0, verbose=False,
                 )
         return _LOADED[key]

@@ -41,7 +41,7 @@ class PerplexityFilter(Filter):
 
     stat_key = "perplexity"
     requires = ("llama_cpp",)
-    extra = "copilot"
+    extra = "lm"
     cost = 50.0
 
     def setup(self) -> None:

@@ -53,7 +53,7 @@ class TokenNumFilter(Filter):
 
     stat_key = "num_token"
     requires = ("llama_cpp",)
-    extra = "copilot"
+    extra = "lm"
     cost = 3.0
 
     def setup(self) -> None:
