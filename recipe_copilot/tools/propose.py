@@ -51,6 +51,10 @@ NEED_HINTS: tuple[tuple[str, str], ...] = (
     (r"unicode|mojibake|encoding", "fix_unicode_mapper"),
     (r"whitespace|\bspaces\b", "whitespace_normalization_mapper"),
     (r"toxic|offensive|obscen|profan|nsfw|porn|flagged|bad words|swear", "flagged_words_filter"),
+    (r"boilerplate|\b(lines?|footers?|headers?|banners?) (that )?(repeat|appear|recur)|repeated lines",
+     "document_line_deduplicator"),
+    (r"\bspam", "word_repetition_filter"),
+    (r"\b(english|french|german|spanish|chinese|japanese|language)\b", "language_id_score_filter"),
     (r"repeated sentences", "remove_repeat_sentences_mapper"),
     (r"repetit|repeated|repeats", "word_repetition_filter"),
     (r"special char|symbol", "special_characters_filter"),
@@ -61,7 +65,7 @@ NEED_HINTS: tuple[tuple[str, str], ...] = (
     (r"english|natural language|gibberish|stop ?words|prose", "stopwords_filter"),
 )
 _KIND_WORDS: tuple[tuple[str, str], ...] = (
-    ("deduplicator", r"dedup|duplicat"),
+    ("deduplicator", r"dedup|duplicat|boilerplate|\blines? (that )?(repeat|appear|recur)"),
     ("filter", r"^\s*(drop|filter|exclude|discard|keep|remove|delete)\b.*\b(docs?|documents?|samples?|texts?|pages?"
                r"|rows?|records?|content|data)\b"),
     ("filter", r"^\s*(drop|filter|exclude|discard|keep)\b"),
@@ -72,6 +76,8 @@ _KIND_WORDS: tuple[tuple[str, str], ...] = (
 _STATED = re.compile(r"(?P<cmp>fewer than|less than|shorter than|under|below|at least|minimum of|min(?:imum)?|"
                      r"more than|longer than|over|above|exceeds?|at most|maximum of|max(?:imum)?)\s+"
                      r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|percent\b|words?\b|characters?\b|chars?\b)?", re.I)
+#: language names a need may use -> the codes language filters take
+_LANGUAGES = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "chinese": "zh", "japanese": "ja"}
 _LOW_CMP = re.compile(r"fewer|less|shorter|under|below|at least|min", re.I)
 _UNIT_PARAMS = {"word": ("min_num", "max_num"), "char": ("min_len", "max_len"), "%": ("min_ratio", "max_ratio")}
 _MIN_WORDS = r"\b(short|few|fewer|little|low|small|tiny|empty|too little|min(imum)?)\b"
@@ -226,7 +232,8 @@ def _active_sides(cls: type, params: dict[str, Any]) -> set[str]:
 
 
 def _stated_bounds(choice: NeedChoice) -> None:
-    """Bounds the needs give in numbers ("under 50 words", "more than 30% ..."), set on the filter (in place).
+    """Bounds the needs give in numbers ("under 50 words", "more than 30% ...") and the language they name,
+    set on the filter (in place).
 
     "Drop docs under 50 words" keeps 50 and more (a min); "longer than 10000 characters" a
     max; a percentage sets the filter's ratio bound on the side the wording gives.
@@ -235,6 +242,11 @@ def _stated_bounds(choice: NeedChoice) -> None:
         return
     fields = get_op_class(choice.op).Params.model_fields
     for need in choice.needs:
+        named = [code for name, code in _LANGUAGES.items() if re.search(rf"\b{name}\b", need, re.I)]
+        if named and "lang" in fields:
+            choice.params["lang"] = named[0] if len(named) == 1 else named
+            choice.stated.append("lang")
+            choice.params_why.append(f"lang = {choice.params['lang']}: the language the request names")
         for m in _STATED.finditer(need):
             unit = (m["unit"] or "").lower()
             key = "%" if unit in ("%", "percent") else "word" if unit.startswith("word") else \

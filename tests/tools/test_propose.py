@@ -46,6 +46,19 @@ def test_numbers_the_need_states_become_the_bounds(ctx, need, op, params):
         assert any(why.startswith(f"{name} = {value}: stated") for why in choice.params_why)
 
 
+@pytest.mark.parametrize(("need", "op", "params"), [
+    ("keep only English documents", "language_id_score_filter", {"lang": "en"}),
+    ("keep German and French texts", "language_id_score_filter", {"lang": ["fr", "de"]}),
+    ("remove the boilerplate lines that repeat across many pages", "document_line_deduplicator", {}),
+    ("drop spam", "word_repetition_filter", {}),
+])
+def test_common_phrasings_pick_their_op(ctx, need, op, params):
+    res = propose_recipe(ctx, {"needs": [need]})
+    assert res.ok, res.error
+    assert res.choices[0].op == op
+    assert {k: res.choices[0].params[k] for k in params} == params
+
+
 def test_it_is_deterministic(ctx):
     first = propose_recipe(ctx, {"needs": NEEDS})
     assert propose_recipe(ctx, {"needs": NEEDS}).recipe == first.recipe
