@@ -14,9 +14,10 @@ What runs where (see docs/engine.md, "Running on Ray"):
   as they arrive, and exact and MinHash dedup decide by a hash shuffle in Ray tasks (keys
   hashed to partitions; each partition finds its duplicates, MinHash partitions also their
   local connected components); the driver joins the partitions' small star forests (only
-  rows that have a duplicate) into components. Other global ops (SimHash, line dedup,
-  selectors) gather their keys of one op into the driver and call the op's own ``select``.
-  Every path gives exactly the local decision: the earliest row of each cluster stays.
+  rows that have a duplicate) into components. ``topk_specified_field_selector`` keeps a
+  top-k per map task and ranks their union. Other global ops (SimHash, line dedup, the other
+  selectors) gather that one op's keys into the driver and call the op's own ``select``.
+  Every path gives exactly the local decision (tested against ``op.select``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,13 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from recipe_copilot.engine.errors import GlobalKeyError
 from recipe_copilot.engine.executors.base import Executor
 from recipe_copilot.engine.executors.shard import ChunkResult, ChunkWork, ShardRunner
 from recipe_copilot.engine.ops.base import GlobalOp, GlobalResult, Op
 from recipe_copilot.engine.ops.common.unionfind import component_roots, group_edges
 
-__all__ = ["RayExecutor", "distributed_select", "stage_resources"]
+_log = logging.getLogger(__name__)
+
+__all__ = ["RayExecutor", "connect", "distributed_select", "distributed_topk", "stage_resources"]
 
 #: ops whose decision runs as a distributed shuffle (others gather their keys in the driver)
 DISTRIBUTED_OPS = ("document_deduplicator", "document_minhash_deduplicator")
@@ -53,7 +56,8 @@ def _ray() -> Any:
     except ImportError:
         from recipe_copilot.engine.errors import MissingDependencyError
 
-        raise MissingDependencyError("ray", needed_by="executor_type: ray", extra="ray") from None
+        module = "ray"
+        raise MissingDependencyError(module, needed_by="executor_type: ray", extra="ray") from None
     return ray
 
 
@@ -61,7 +65,8 @@ def connect(address: str | None = "auto") -> bool:
     """Connect to Ray; return True when this call started it (the caller then shuts it down).
 
     ``auto`` (the default): join the cluster named by ``RAY_ADDRESS`` or the one already
-    running on this machine, else start a local one. ``local``: always start a local one.
+    running on this machine, else start a local one (an unreachable ``RAY_ADDRESS`` is an
+    error, not silently replaced). ``local``: always start a new local one.
     Anything else (``ray://host:10001``, ``host:6379``) must be a running cluster.
     """
     ray = _ray()
@@ -70,11 +75,11 @@ def connect(address: str | None = "auto") -> bool:
     address = address or "auto"
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
     if address == "local":
-        ray.init(**quiet)
+        ray.init(address="local", **quiet)  # a new local instance even if RAY_ADDRESS is set
     elif address == "auto":
         try:
             ray.init(address="auto", **quiet)
-        except ConnectionError:  # no cluster running: start a local one
+        except ConnectionError:  # no cluster running: start a local one (RAY_ADDRESS, if set, still wins)
             ray.init(**quiet)
     else:
         ray.init(address=address, **quiet)
@@ -111,19 +116,44 @@ class _ShardActor:
 
     def __init__(self, runner: bytes) -> None:
         self.runner: ShardRunner = pickle.loads(runner)
-        self.runner.setup()
+        self.broken: _Failure | None = None
+        try:
+            self.runner.setup()
+        except Exception as exc:  # e.g. a model file missing: reported per chunk, raised by the driver
+            self.broken = _Failure.of(exc)
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
         out_i, out_res = [], []
         for i, work in zip(batch.column("i").to_pylist(), batch.column("work").to_pylist(), strict=True):
-            res = self.runner.run(pickle.loads(work))
+            try:
+                res: Any = self.broken or self.runner.run(pickle.loads(work))
+            except Exception as exc:  # the driver raises it, as the local executor would
+                res = _Failure.of(exc)
             out_i.append(i)
             out_res.append(pickle.dumps(res, protocol=5))
         pid = [os.getpid()] * len(out_i)
         return pa.table({"i": pa.array(out_i, pa.int64()), "res": pa.array(out_res, pa.large_binary()),
                          "pid": pa.array(pid, pa.int64())})
+
+
+@dataclass
+class _Failure:
+    """An exception a chunk raised in a worker (a data error, ``skip_op_error: false``): not
+    retried, since it would fail again; the driver raises it unchanged at that chunk's turn."""
+
+    exc: BaseException
+
+    @classmethod
+    def of(cls, exc: BaseException) -> _Failure:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # an exception that does not pickle: keep its text
+            import traceback
+
+            return cls(RuntimeError("".join(traceback.format_exception(exc)).strip()))
+        return cls(exc)
 
 
 @dataclass
@@ -156,13 +186,15 @@ class RayExecutor(Executor):
         ray = _ray()
         if not ray.is_initialized():
             self._started = connect(self.ray_address)
+        # Ray Data's own chatter (deprecations it triggers itself, "progress bars disabled")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="ray.data.context")
         from ray.data import DataContext
 
         ctx = DataContext.get_current()
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = False
         ctx.print_on_execution_start = False
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         return ray
 
     def close(self) -> None:
@@ -183,9 +215,12 @@ class RayExecutor(Executor):
             refs.append((work.index, ray.put(table)))
         if stage is None:
             return
-        res = ray.cluster_resources()
-        place = stage_resources([op for _, op in runner.stages[stage]], res.get("CPU", 1.0), res.get("GPU", 0.0))
-        self.notes.extend(n for n in place.notes if n not in self.notes)
+        cluster = ray.cluster_resources()
+        place = stage_resources([op for _, op in runner.stages[stage]], cluster.get("CPU", 1.0), cluster.get("GPU", 0.0))
+        for note in place.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+                _log.warning(note)
         expected = [i for i, _ in refs]
         wanted, taken = set(expected), set()
         ds = ray.data.from_arrow_refs([r for _, r in refs])
@@ -195,12 +230,12 @@ class RayExecutor(Executor):
             batch_size=1,  # a row is a chunk (~1 MiB of samples): one ShardRunner.run per call
             batch_format="pyarrow",
             zero_copy_batch=True,
-            compute=ray.data.ActorPoolStrategy(size=place.concurrency),
+            compute=ray.data.ActorPoolStrategy(size=max(1, min(place.concurrency, len(refs)))),
             num_cpus=place.num_cpus,
             num_gpus=place.num_gpus or None,
         )
         del refs
-        pending: dict[int, ChunkResult] = {}
+        pending: dict[int, ChunkResult | _Failure] = {}
         pos = 0
         for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
             for i, blob, pid in zip(batch.column("i").to_pylist(), batch.column("res").to_pylist(),
@@ -211,7 +246,10 @@ class RayExecutor(Executor):
                 taken.add(i)
                 pending[i] = pickle.loads(blob)
             while pos < len(expected) and expected[pos] in pending:
-                yield pending.pop(expected[pos])
+                res = pending.pop(expected[pos])
+                if isinstance(res, _Failure):
+                    raise res.exc
+                yield res
                 pos += 1
         if pos < len(expected):
             msg = f"Ray returned no result for chunk {expected[pos]} of stage {stage + 1}"
@@ -239,6 +277,10 @@ class RayExecutor(Executor):
         parts = keys.parts.get(op.column, [])
         if op.name in DISTRIBUTED_OPS and not reordered:
             return distributed_select(op, parts, current, n)
+        if op.name == "topk_specified_field_selector" and not reordered:
+            result = distributed_topk(op, parts, current, n)
+            if result is not None:
+                return result
         ray = self._connect()
         values = _gather([ray.get(ref) for _, _, ref in parts])  # one op's keys, e.g. a selector's field
         if len(current) == n and not reordered:
@@ -275,17 +317,8 @@ def distributed_select(op: GlobalOp, parts: list[tuple[int, int, Any]], current:
     minhash = op.name == "document_minhash_deduplicator"
     mapper = ray.remote(_shuffle_map_minhash if minhash else _shuffle_map_exact).options(num_returns=n_parts)
     reducer = ray.remote(_shuffle_reduce_minhash if minhash else _shuffle_reduce_exact)
-    groups, rows = [[]], 0
-    for part in parts:
-        if rows >= _SHUFFLE_ROWS:
-            groups.append([])
-            rows = 0
-        groups[-1].append(part)
-        rows += part[1]
     outs = []
-    for group in groups:
-        if not group:
-            continue
+    for group in _groups(parts):
         starts = [lo for lo, _, _ in group]
         got = mapper.remote(starts, alive_ref, n_parts, *[ref for _, _, ref in group])
         outs.append(got if n_parts > 1 else [got])
@@ -293,6 +326,64 @@ def distributed_select(op: GlobalOp, parts: list[tuple[int, int, Any]], current:
     src = np.concatenate([s[0] for s in stars]) if stars else np.empty(0, np.int64)
     dst = np.concatenate([s[1] for s in stars]) if stars else np.empty(0, np.int64)
     return _result_from_edges(src, dst, current)
+
+
+def distributed_topk(op: GlobalOp, parts: list[tuple[int, int, Any]], current: np.ndarray, n: int) -> GlobalResult | None:
+    """``topk_specified_field_selector`` as per-partition top-k, then the top-k of the union.
+
+    Selection ranks by (value, row) and every row of the global top-k is in the top-k of its
+    own partition, so the union of the partitions' candidates (in row order) holds the answer
+    and the op's own ranking over it gives ``op.select(keys[current])``. Only numeric values
+    take this path (None when some partition has others: the caller then gathers the keys).
+    """
+    from recipe_copilot.engine.ops.common.expression import extreme_indices
+    from recipe_copilot.engine.ops.common.fields import selection_size
+
+    ray = _ray()
+    p = op.params
+    m = len(current)
+    if m <= 1 or not p.field_key or not (p.top_ratio or p.topk):
+        return None
+    k = selection_size(p.top_ratio, p.topk, m)
+    alive = np.zeros(n, dtype=bool)
+    alive[current] = True
+    alive_ref = ray.put(alive)
+    task = ray.remote(_topk_map)
+    outs = ray.get([task.remote([lo for lo, _, _ in g], alive_ref, k, p.reverse, *[r for _, _, r in g])
+                    for g in _groups(parts)])
+    if any(o is None for o in outs):
+        return None
+    gids = np.concatenate([o[0] for o in outs]) if outs else np.empty(0, np.int64)
+    values = [v for o in outs for v in o[1]]
+    chosen = gids[extreme_indices(values, k, largest=p.reverse)]
+    order = np.searchsorted(current, chosen)
+    keep = np.zeros(m, dtype=bool)
+    keep[order] = True
+    return GlobalResult(keep, order=order)
+
+
+def _topk_map(starts: list[int], alive: np.ndarray, k: int, largest: bool, *chunks: Any) -> Any:
+    from recipe_copilot.engine.ops.common.expression import extreme_indices
+
+    keys, gids = _alive_rows(starts, alive, chunks)
+    values = [v for ks in keys for v in ks]
+    if not all(type(v) in (int, float, bool) and v == v for v in values):  # v != v: NaN
+        return None  # strings, None, NaN: ranking is not a total order by parts; gather instead
+    picked = np.sort(extreme_indices(values, k, largest=largest))
+    return gids[picked], [values[i] for i in picked]
+
+
+def _groups(parts: list[tuple[int, int, Any]]) -> list[list[tuple[int, int, Any]]]:
+    """Chunks grouped into map tasks of about ``_SHUFFLE_ROWS`` rows."""
+    groups: list[list] = [[]]
+    rows = 0
+    for part in parts:
+        if rows >= _SHUFFLE_ROWS:
+            groups.append([])
+            rows = 0
+        groups[-1].append(part)
+        rows += part[1]
+    return [g for g in groups if g]
 
 
 def _result_from_edges(src: np.ndarray, dst: np.ndarray, current: np.ndarray) -> GlobalResult:
@@ -406,10 +497,3 @@ def _shuffle_reduce_minhash(*parts: dict) -> tuple[np.ndarray, np.ndarray]:
     moved = roots != ids
     return ids[moved], roots[moved]
 
-
-def check_address(address: str) -> str:
-    """Validate a ``--ray-address`` value (non-empty)."""
-    if not address.strip():
-        msg = "ray_address is empty: use 'auto', 'local', or a cluster address such as ray://host:10001"
-        raise GlobalKeyError(msg)
-    return address
