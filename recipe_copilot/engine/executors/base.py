@@ -335,17 +335,22 @@ class Executor:
             left -= _count(chunk)
             yield chunk
 
-    def _load_keys(self, keys_path: Path) -> Any:
-        """The keys of every chunk of a stage, as :meth:`_select` takes them (here: in memory)."""
-        parts: dict[str, list] = {}
+    @staticmethod
+    def _chunk_keys(keys_path: Path) -> Iterator[dict[str, Any]]:
+        """The keys file of a stage, one chunk at a time: its keys per key column."""
         with open(keys_path, "rb") as fh:
             while True:
                 try:
-                    chunk_keys = pickle.load(fh)
+                    yield pickle.load(fh)
                 except EOFError:
-                    break
-                for col, values in chunk_keys.items():
-                    parts.setdefault(col, []).append(values)
+                    return
+
+    def _load_keys(self, keys_path: Path) -> Any:
+        """The keys of every chunk of a stage, as :meth:`_select` takes them (here: in memory)."""
+        parts: dict[str, list] = {}
+        for chunk_keys in self._chunk_keys(keys_path):
+            for col, values in chunk_keys.items():
+                parts.setdefault(col, []).append(values)
         return parts
 
     def _select(self, op: GlobalOp, keys: Any, current: np.ndarray, n: int, reordered: bool) -> Any:

@@ -261,16 +261,11 @@ class RayExecutor(Executor):
         ray = self._connect()
         parts: dict[str, list[tuple[int, int, Any]]] = {}
         starts: dict[str, int] = {}
-        with open(keys_path, "rb") as fh:
-            while True:
-                try:
-                    chunk_keys = pickle.load(fh)
-                except EOFError:
-                    break
-                for col, values in chunk_keys.items():
-                    lo = starts.get(col, 0)
-                    parts.setdefault(col, []).append((lo, len(values), ray.put(values)))
-                    starts[col] = lo + len(values)
+        for chunk_keys in self._chunk_keys(keys_path):
+            for col, values in chunk_keys.items():
+                lo = starts.get(col, 0)
+                parts.setdefault(col, []).append((lo, len(values), ray.put(values)))
+                starts[col] = lo + len(values)
         return _RayKeys(parts)
 
     def _select(self, op: GlobalOp, keys: _RayKeys, current: np.ndarray, n: int, reordered: bool) -> GlobalResult:
@@ -282,18 +277,8 @@ class RayExecutor(Executor):
             if result is not None:
                 return result
         ray = self._connect()
-        values = _gather([ray.get(ref) for _, _, ref in parts])  # one op's keys, e.g. a selector's field
-        if len(current) == n and not reordered:
-            return op.select(values)
-        subset = values[current] if isinstance(values, np.ndarray) else [values[i] for i in current]
-        return op.select(subset)
-
-
-def _gather(arrays: list) -> Any:
-    arrays = [a for a in arrays if len(a)]
-    if arrays and isinstance(arrays[0], np.ndarray):
-        return np.concatenate(arrays)
-    return [v for a in arrays for v in a]
+        gathered = {op.column: [ray.get(ref) for _, _, ref in parts]}  # one op's keys, e.g. a selector's field
+        return super()._select(op, gathered, current, n, reordered)
 
 
 # --------------------------------------------------------------------- distributed decisions

@@ -9,6 +9,8 @@
   equal to what Data-Juicer gets pair group by pair group (CLIP ``logits_per_text / 100``,
   the BLIP ITM head's softmax probability of "match").
 - :func:`reduce_scores`: Data-Juicer's ``reduce_mode`` (avg, max, min).
+- :class:`ImageTextFilter`: the base of the filters scoring a sample's chunks against its
+  images (or video frames) with one such model.
 """
 
 from __future__ import annotations
@@ -16,18 +18,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.common.media import MediaError, load_image, row_bytes, row_images
+from recipe_copilot.engine.ops.base import Filter
+from recipe_copilot.engine.ops.common.accel import torch_device
+from recipe_copilot.engine.ops.common.media import MediaError, keep_items_in_range, load_image, row_bytes, row_images
 from recipe_copilot.engine.ops.common.spmodel import model_places
 from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = [
     "Chunks",
+    "ImageTextFilter",
     "blip_matching",
     "clip_similarity",
     "flip",
@@ -285,3 +290,39 @@ def blip_matching(model: Any, processor: Any, texts: list[str], images: list[Ima
                                          encoder_hidden_states=states, encoder_attention_mask=mask).last_hidden_state[:, 0, :]
                 out[ks] = model.itm_head(cls).float().softmax(dim=-1)[:, 1].cpu().numpy()
     return out
+
+
+class ImageTextFilter(Filter):
+    """Keep samples whose per-chunk image-text scores are in [min_score, max_score].
+
+    An op sets ``model_param`` (the parameter naming the model), ``model_kind`` (a key of
+    :data:`KINDS`), ``scorer`` (:func:`clip_similarity` or :func:`blip_matching`, wrapped in
+    ``staticmethod``), ``stat_key`` and a ``Params`` with ``trust_remote_code``, ``min_score``,
+    ``max_score``, ``any_or_all``, ``reduce_mode`` and the flips. The base loads the model on
+    the op's device and scores each row's image chunks (:func:`gather_image_chunks`); an op over
+    other media overrides ``compute_stats_rows``. ``any_or_all`` decides over the chunks.
+    """
+
+    model_param: ClassVar[str]
+    model_kind: ClassVar[str]
+    scorer: ClassVar[Callable[..., np.ndarray]]
+    requires = ("torch", "transformers")
+    extra = "knowledge"
+    default_accelerator = "cuda"
+
+    def setup(self) -> None:
+        p = self.params
+        self.device = torch_device(self)
+        self.model: Any
+        self.model, self.processor = load_hf_model(getattr(p, self.model_param), self.model_param, self.device,
+                                                   self.model_kind, p.trust_remote_code)
+
+    def score(self, plans: list[Chunks], images: list[Image.Image]) -> list[list[float]]:
+        """Each row's chunk scores by the op's model (see :func:`score_chunks`)."""
+        return score_chunks(plans, images, self.scorer, self.model, self.processor, self.device, self.params.reduce_mode)
+
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[list[float]]:
+        return self.score(*gather_image_chunks(batch, rows, self.params))
+
+    def keep_batch(self, batch: SampleBatch) -> list[bool]:
+        return keep_items_in_range(self, batch, self.params.min_score, self.params.max_score)

@@ -4,10 +4,12 @@
   Data-Juicer's ``load_image`` gives through ``datasets.Image``).
 - :func:`image_dims`: (width, height) after the EXIF orientation, from the header only.
 - :func:`row_images`: the image paths of each row (a missing or empty field reads as ``[]``).
-- :func:`keep_any_or_all`: Data-Juicer's any/all rule over per-image flags.
+- :func:`keep_any_or_all`: Data-Juicer's any/all rule over per-image flags;
+  :func:`keep_items_in_range`: that rule over a filter's per-item stat tested against a range.
 - :func:`image_hash`: imagededup's perceptual hashes (Data-Juicer's image_deduplicator).
-- :func:`load_face_detector` / :func:`detect_faces` / :func:`batch_faces`: OpenCV Haar
-  face detection as Data-Juicer runs it (gray by OpenCV, boxes clipped to the image).
+- :func:`load_face_detector` / :func:`detect_faces` / :class:`FaceDetector` /
+  :func:`batch_faces`: OpenCV Haar face detection as Data-Juicer runs it (gray by OpenCV,
+  boxes clipped to the image); :class:`FaceFilter` is the base of the face filters.
 - :func:`produced_path` / :func:`save_image`: where an op writes an image it changed, with
   Data-Juicer's naming (``__dj__produced_data__/<op>/<name>__dj_hash_#<hash>#<ext>``), and
   an atomic write; :func:`rewrite_images` swaps paths and keeps ``__dj__source_file__``.
@@ -24,17 +26,20 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy.fft import dct
 
+from recipe_copilot.engine.ops.base import Filter
 from recipe_copilot.engine.sample import SOURCE_FILE, SampleBatch
 
 __all__ = [
     "DEFAULT_CASCADE",
     "PRODUCED_DIR",
+    "FaceDetector",
+    "FaceFilter",
     "MediaError",
     "batch_dims",
     "batch_faces",
@@ -43,6 +48,7 @@ __all__ = [
     "image_dims",
     "image_hash",
     "keep_any_or_all",
+    "keep_items_in_range",
     "load_face_detector",
     "load_image",
     "produced_path",
@@ -164,6 +170,13 @@ def keep_any_or_all(flags_per_row: Sequence[Sequence[bool]], mode: str) -> list[
     """Keep a row if any (or all) of its images pass; a row without images is kept."""
     test = any if mode == "any" else all
     return [test(flags) if len(flags) else True for flags in flags_per_row]
+
+
+def keep_items_in_range(op: Filter, batch: SampleBatch, lo: float | None, hi: float | None) -> list[bool]:
+    """Keep per row by ``op.params.any_or_all`` over its items of the stat ``op.stat_key`` (a
+    list per row), each tested by ``op.in_range(lo, hi)``; a row without items is kept."""
+    flags = [op.in_range(list(v) if v is not None else [], lo, hi) for v in batch.get_stat(op.stat_key)]
+    return keep_any_or_all(flags, op.params.any_or_all)
 
 
 def size_to_bytes(size: str) -> int:
@@ -295,13 +308,30 @@ def detect_faces(img: Image.Image, detector: Any, options: dict) -> list[tuple[i
     return boxes
 
 
-def batch_faces(batch: SampleBatch, image_key: str, bytes_key: str, rows: list[int], op: Any) -> list[list]:
-    """Per row of ``rows``, (face boxes, image size) per image; shared by the face ops of a batch.
+class FaceDetector:
+    """An op's face detection: its cascade (``cv_classifier``) and ``detectMultiScale`` options
+    (``scaleFactor``, ``minNeighbors``, ``minSize``, ``maxSize``), read from its params."""
 
-    ``op`` gives ``detector`` and ``detect_options`` (the cache is per classifier and options).
-    """
+    def __init__(self, params: Any, needed_by: str) -> None:
+        self.cascade = load_face_detector(params.cv_classifier, needed_by=needed_by)
+        self.options = {
+            "scaleFactor": params.scaleFactor,
+            "minNeighbors": params.minNeighbors,
+            "minSize": params.minSize,
+            "maxSize": params.maxSize,
+        }
+        #: what the faces found depend on (batch cache key)
+        self.key = ("faces", params.cv_classifier, repr(sorted(self.options.items())))
+
+    def detect(self, img: Image.Image) -> list[tuple[int, int, int, int]]:
+        """Face boxes (x, y, w, h) in ``img`` (see :func:`detect_faces`)."""
+        return detect_faces(img, self.cascade, self.options)
+
+
+def batch_faces(batch: SampleBatch, image_key: str, bytes_key: str, rows: list[int], faces: FaceDetector) -> list[list]:
+    """Per row of ``rows``, (face boxes, image size) per image; shared by the face ops of a batch
+    (the cache is per classifier and options)."""
     all_bytes = batch.column(bytes_key)
-    options = op.detect_options
 
     def compute(values: list, byte_values: list = all_bytes) -> list[list]:
         paths = row_images(values)
@@ -313,16 +343,46 @@ def batch_faces(batch: SampleBatch, image_key: str, bytes_key: str, rows: list[i
             for p, src in zip(ps, bs or ps, strict=True):
                 if (f := seen.get(p)) is None or bs is not None:
                     img = load_image(src)
-                    f = seen[p] = (detect_faces(img, op.detector, options), img.size)
+                    f = seen[p] = (faces.detect(img), img.size)
                 found.append(f)
             out.append(found)
         return out
 
     if len(rows) == len(batch):
-        key = ("faces", op.params.cv_classifier, repr(sorted(options.items())), bytes_key)
-        return batch.cached(key, image_key, compute)
+        return batch.cached((*faces.key, bytes_key), image_key, compute)
     column = batch.column(image_key)
     return compute([column[i] for i in rows], [all_bytes[i] for i in rows])
+
+
+class FaceFilter(Filter):
+    """Keep samples whose images' face stat is in range; any_or_all decides over a sample's images.
+
+    An op sets ``stat_key``, ``bounds`` (the names of its min and max parameters), a ``Params``
+    with the :class:`FaceDetector` parameters and ``any_or_all``, and fills in
+    :meth:`image_stat`. A sample without images is kept.
+    """
+
+    #: the op's (min, max) parameter names
+    bounds: ClassVar[tuple[str, str]]
+    cost = 20.0
+    reads_text = False
+    requires = ("cv2",)
+    extra = "media"
+
+    def setup(self) -> None:
+        self.faces = FaceDetector(self.params, needed_by=f"op {self.name!r}")
+
+    def image_stat(self, boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> Any:
+        """The stat of one image from its face boxes (x, y, w, h) and its (width, height)."""
+        raise NotImplementedError
+
+    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list:
+        found = batch_faces(batch, self.params.image_key, self.params.image_bytes_key, rows, self.faces)
+        return [[self.image_stat(boxes, size) for boxes, size in images] for images in found]
+
+    def keep_batch(self, batch: SampleBatch) -> list[bool]:
+        lo, hi = (getattr(self.params, name) for name in self.bounds)
+        return keep_items_in_range(self, batch, lo, hi)
 
 
 # ----------------------------------------------------------------- mappers that rewrite images

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import string
-
 import numpy as np
-import regex
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Deduplicator, GlobalResult, OpParams
+from recipe_copilot.engine.ops.common.dedup import text_md5s
 from recipe_copilot.engine.sample import SampleBatch
-
-_NON_CHARACTER = regex.compile(rf"\s+|\d+|[{regex.escape(string.punctuation)}]")
 
 
 class DocumentDeduplicator(Deduplicator):
@@ -36,13 +31,8 @@ class DocumentDeduplicator(Deduplicator):
     cost = 0.2
 
     def keys_batch(self, batch: SampleBatch) -> list[str]:
-        texts = batch.column(self.text_key)
-        if self.params.lowercase:
-            texts = [t.lower() for t in texts]
-        if self.params.ignore_non_character:
-            texts = [_NON_CHARACTER.sub("", t) for t in texts]
-        md5 = hashlib.md5
-        return [md5(t.strip().encode()).hexdigest() for t in texts]
+        p = self.params
+        return text_md5s(batch.column(self.text_key), lowercase=p.lowercase, ignore_non_character=p.ignore_non_character)
 
     def select(self, keys: list | np.ndarray) -> GlobalResult:
         keep = np.zeros(len(keys), dtype=bool)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Deduplicator, GlobalResult, OpParams
+from recipe_copilot.engine.ops.base import OpParams
+from recipe_copilot.engine.ops.common.dedup import MediaDeduplicator
 from recipe_copilot.engine.ops.common.media import row_images
 from recipe_copilot.engine.ops.common.video import video_packets_md5
-from recipe_copilot.engine.ops.deduplicators.document_deduplicator import DocumentDeduplicator
 from recipe_copilot.engine.sample import SampleBatch
 
 
-class VideoDeduplicator(Deduplicator):
+class VideoDeduplicator(MediaDeduplicator):
     """Drop samples whose videos have the same content as an earlier sample's; the first stays.
 
     A sample's key is the MD5 over the bytes of every video packet of its distinct videos,
@@ -34,14 +35,11 @@ class VideoDeduplicator(Deduplicator):
         )
 
     key_column = "__dj__videohash"
-    cost = 5.0
-    reads_text = False
 
-    def keys_batch(self, batch: SampleBatch) -> list:
-        p = self.params
+    def media_keys(self, batch: SampleBatch) -> list[str]:
         memo: dict[tuple, str] = {}
-        keys: list = []
-        for paths in row_images(batch.column(p.video_key)):
+        keys: list[str] = []
+        for paths in row_images(batch.column(self.params.video_key)):
             distinct = tuple(dict.fromkeys(paths))
             if not distinct:
                 keys.append("")
@@ -49,30 +47,7 @@ class VideoDeduplicator(Deduplicator):
                 keys.append(h)
             else:
                 keys.append(memo.setdefault(distinct, video_packets_md5(distinct)))
-        if p.consider_text:
-            text_op = DocumentDeduplicator(
-                DocumentDeduplicator.Params(
-                    text_key=p.text_key, lowercase=p.lowercase, ignore_non_character=p.ignore_non_character
-                )
-            )
-            texts = batch.column(p.text_key)
-            if bad := [t for t in texts if not isinstance(t, str)]:
-                msg = f"consider_text needs field {p.text_key!r} as str, got {type(bad[0]).__name__}"
-                raise TypeError(msg)
-            keys = [[v, t] for v, t in zip(keys, text_op.keys_batch(batch), strict=True)]
         return keys
 
-    def select(self, keys: list | np.ndarray) -> GlobalResult:
-        keep = np.ones(len(keys), dtype=bool)
-        first: dict = {}
-        pairs: list[tuple[int, int]] = []
-        for i, key in enumerate(keys):
-            k = tuple(key) if isinstance(key, list) else key
-            if not k:
-                continue  # no video (and text not considered): never a duplicate
-            j = first.setdefault(k, i)
-            if j != i:
-                keep[i] = False
-                if len(pairs) < 300:
-                    pairs.append((i, j))
-        return GlobalResult(keep, pairs)
+    def text_options(self) -> dict[str, Any]:
+        return {"lowercase": self.params.lowercase, "ignore_non_character": self.params.ignore_non_character}

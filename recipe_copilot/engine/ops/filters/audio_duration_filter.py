@@ -8,7 +8,7 @@ from pydantic import Field
 
 from recipe_copilot.engine.ops.base import BIG, Filter, FilterParams
 from recipe_copilot.engine.ops.common.audio import audio_duration
-from recipe_copilot.engine.ops.common.media import keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import keep_items_in_range, row_images
 from recipe_copilot.engine.sample import SampleBatch
 
 
@@ -42,6 +42,4 @@ class AudioDurationFilter(Filter):
         return [[audio_duration(a) for a in audios[i]] for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_duration, p.max_duration) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        return keep_items_in_range(self, batch, self.params.min_duration, self.params.max_duration)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from recipe_copilot.engine.ops.base import BIG, Filter, FilterParams
 from recipe_copilot.engine.ops.common.audio import load_audio, nmf_snr
-from recipe_copilot.engine.ops.common.media import keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import keep_items_in_range, row_images
 from recipe_copilot.engine.sample import SampleBatch
 
 
@@ -53,6 +53,4 @@ class AudioNmfSnrFilter(Filter):
         return out
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_snr, p.max_snr) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        return keep_items_in_range(self, batch, self.params.min_snr, self.params.max_snr)

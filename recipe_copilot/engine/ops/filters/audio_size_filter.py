@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import MediaError, keep_any_or_all, row_images, size_to_bytes
+from recipe_copilot.engine.ops.common.media import MediaError, keep_items_in_range, row_images, size_to_bytes
 from recipe_copilot.engine.sample import SampleBatch
 
 
@@ -60,5 +60,4 @@ class AudioSizeFilter(Filter):
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         lo, hi = size_to_bytes(self.params.min_size), size_to_bytes(self.params.max_size)
-        flags = [self.in_range(v or [], lo, hi) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, self.params.any_or_all)
+        return keep_items_in_range(self, batch, lo, hi)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import batch_dims, keep_any_or_all
+from recipe_copilot.engine.ops.common.media import batch_dims, keep_items_in_range
 from recipe_copilot.engine.sample import SampleBatch
 
 
@@ -40,6 +40,4 @@ class ImageAspectRatioFilter(Filter):
         return [[w / h for w, h in d] for d in dims]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_ratio, p.max_ratio) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        return keep_items_in_range(self, batch, self.params.min_ratio, self.params.max_ratio)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import batch_faces, keep_any_or_all, load_face_detector
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.ops.base import FilterParams
+from recipe_copilot.engine.ops.common.media import FaceFilter
 
 
-class ImageFaceRatioFilter(Filter):
+class ImageFaceRatioFilter(FaceFilter):
     """Keep samples whose largest face covers between min_ratio and max_ratio of the image area.
 
     Faces are found by an OpenCV Haar cascade (by default ``haarcascade_frontalface_alt.xml``
@@ -42,29 +41,7 @@ class ImageFaceRatioFilter(Filter):
         maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
 
     stat_key = "face_ratios"
-    cost = 20.0
-    reads_text = False
-    requires = ("cv2",)
-    extra = "media"
+    bounds = ("min_ratio", "max_ratio")
 
-    def setup(self) -> None:
-        p = self.params
-        self.detector: Any = load_face_detector(p.cv_classifier, needed_by=f"op {self.name!r}")
-        self.detect_options = {
-            "scaleFactor": p.scaleFactor,
-            "minNeighbors": p.minNeighbors,
-            "minSize": p.minSize,
-            "maxSize": p.maxSize,
-        }
-
-    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list:
-        found = batch_faces(batch, self.params.image_key, self.params.image_bytes_key, rows, self)
-        return [
-            [max((w * h for _, _, w, h in boxes), default=0.0) / (iw * ih) for boxes, (iw, ih) in images]
-            for images in found
-        ]
-
-    def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_ratio, p.max_ratio) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+    def image_stat(self, boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> float:
+        return max((w * h for _, _, w, h in boxes), default=0.0) / (size[0] * size[1])

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from recipe_copilot.engine.ops.base import Filter, FilterParams
 from recipe_copilot.engine.ops.common.media import (
     MediaError,
-    keep_any_or_all,
+    keep_items_in_range,
     row_bytes,
     row_images,
     size_to_bytes,
@@ -69,5 +69,4 @@ class ImageSizeFilter(Filter):
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
         lo, hi = size_to_bytes(self.params.min_size), size_to_bytes(self.params.max_size)
-        flags = [self.in_range(v or [], lo, hi) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, self.params.any_or_all)
+        return keep_items_in_range(self, batch, lo, hi)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.accel import torch_device
-from recipe_copilot.engine.ops.common.imagetext import (
-    clip_similarity,
-    gather_image_chunks,
-    load_hf_model,
-    score_chunks,
-)
-from recipe_copilot.engine.ops.common.media import keep_any_or_all
-from recipe_copilot.engine.sample import SampleBatch
+from recipe_copilot.engine.ops.base import FilterParams
+from recipe_copilot.engine.ops.common.imagetext import ImageTextFilter, clip_similarity
 
 
-class ImageTextSimilarityFilter(Filter):
+class ImageTextSimilarityFilter(ImageTextFilter):
     """Keep samples whose CLIP image-text similarity is between min_score and max_score.
 
     The text is cut into chunks at the end-of-chunk token; each chunk holding image tokens is
@@ -48,21 +40,6 @@ class ImageTextSimilarityFilter(Filter):
 
     stat_key = "image_text_similarity"
     cost = 50.0
-    requires = ("torch", "transformers")
-    extra = "knowledge"
-    default_accelerator = "cuda"
-
-    def setup(self) -> None:
-        self.device = torch_device(self)
-        self.model: Any
-        self.model, self.processor = load_hf_model(self.params.hf_clip, "hf_clip", self.device, "clip", self.params.trust_remote_code)
-
-    def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[list[float]]:
-        plans, images = gather_image_chunks(batch, rows, self.params)
-        return score_chunks(plans, images, clip_similarity, self.model, self.processor, self.device, self.params.reduce_mode)
-
-    def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(list(v) if v is not None else [], p.min_score, p.max_score) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
-
+    model_param = "hf_clip"
+    model_kind = "clip"
+    scorer = staticmethod(clip_similarity)

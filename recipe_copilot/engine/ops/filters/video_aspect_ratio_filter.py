@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import keep_items_in_range, row_images
 from recipe_copilot.engine.ops.common.video import probe_video
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -60,7 +60,5 @@ class VideoAspectRatioFilter(Filter):
         return out
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        lo, hi = _ratio(p.min_ratio), _ratio(p.max_ratio)
-        flags = [self.in_range(v or [], lo, hi) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        lo, hi = _ratio(self.params.min_ratio), _ratio(self.params.max_ratio)
+        return keep_items_in_range(self, batch, lo, hi)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import BIG, Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import MediaError, keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import MediaError, keep_items_in_range, row_images
 from recipe_copilot.engine.ops.common.video import probe_video
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -46,9 +46,7 @@ class VideoDurationFilter(Filter):
         return [[seconds(v) for v in videos[i]] for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_duration, p.max_duration) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        return keep_items_in_range(self, batch, self.params.min_duration, self.params.max_duration)
 
 
 def _ffprobe_seconds(path: str) -> float:

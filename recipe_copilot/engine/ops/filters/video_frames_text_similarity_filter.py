@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from PIL import Image
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.accel import torch_device
+from recipe_copilot.engine.ops.base import FilterParams
 from recipe_copilot.engine.ops.common.frames import sample_frames
 from recipe_copilot.engine.ops.common.imagetext import (
     Chunks,
+    ImageTextFilter,
     clip_similarity,
     flip,
-    load_hf_model,
     media_chunks,
-    score_chunks,
 )
-from recipe_copilot.engine.ops.common.media import keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import row_images
 from recipe_copilot.engine.ops.common.video import open_video
 from recipe_copilot.engine.sample import SampleBatch
 
 _ROWS = 16  # rows whose frames are scored together (bounds the frames held in memory)
 
 
-class VideoFramesTextSimilarityFilter(Filter):
+class VideoFramesTextSimilarityFilter(ImageTextFilter):
     """Keep samples whose CLIP similarity between video frames and text is in [min_score, max_score].
 
     The text is cut into chunks at the end-of-chunk token; each chunk holding video tokens
@@ -58,13 +56,9 @@ class VideoFramesTextSimilarityFilter(Filter):
     stat_key = "video_frames_text_similarity"
     cost = 100.0
     requires = ("torch", "transformers", "av")
-    extra = "knowledge"
-    default_accelerator = "cuda"
-
-    def setup(self) -> None:
-        self.device = torch_device(self)
-        self.model: Any
-        self.model, self.processor = load_hf_model(self.params.hf_clip, "hf_clip", self.device, "clip", self.params.trust_remote_code)
+    model_param = "hf_clip"
+    model_kind = "clip"
+    scorer = staticmethod(clip_similarity)
 
     def _gather(self, texts: list, videos: list[list]) -> tuple[list[Chunks], list[Image.Image]]:
         p = self.params
@@ -100,10 +94,5 @@ class VideoFramesTextSimilarityFilter(Filter):
         for s in range(0, len(rows), _ROWS):
             part = rows[s : s + _ROWS]
             plans, images = self._gather([texts[i] for i in part], [videos[i] for i in part])
-            out += score_chunks(plans, images, clip_similarity, self.model, self.processor, self.device, self.params.reduce_mode)
+            out += self.score(plans, images)
         return out
-
-    def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(list(v) if v is not None else [], p.min_score, p.max_score) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)

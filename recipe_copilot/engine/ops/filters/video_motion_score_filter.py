@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.media import MediaError, keep_any_or_all, row_images
+from recipe_copilot.engine.ops.common.media import MediaError, keep_items_in_range, row_images
 from recipe_copilot.engine.ops.common.video import _check_path, resized_dims
 from recipe_copilot.engine.sample import META, SampleBatch
 
@@ -163,6 +163,4 @@ class VideoMotionScoreFilter(Filter):
         return float(np.mean(scores or [-1])), (np.stack(flows).tolist() if flows else [])
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:
-        p = self.params
-        flags = [self.in_range(v or [], p.min_score, p.max_score) for v in batch.get_stat(self.stat_key)]
-        return keep_any_or_all(flags, p.any_or_all)
+        return keep_items_in_range(self, batch, self.params.min_score, self.params.max_score)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Mapper, OpParams
 from recipe_copilot.engine.ops.common.media import (
+    FaceDetector,
     blur_filter,
-    detect_faces,
-    load_face_detector,
     load_image,
     produced_path,
     rewrite_images,
@@ -50,19 +49,13 @@ class ImageFaceBlurMapper(Mapper):
 
     def setup(self) -> None:
         p = self.params
-        self.detector: Any = load_face_detector(p.cv_classifier, needed_by=f"op {self.name!r}")
-        self.detect_options = {
-            "scaleFactor": p.scaleFactor,
-            "minNeighbors": p.minNeighbors,
-            "minSize": p.minSize,
-            "maxSize": p.maxSize,
-        }
+        self.faces = FaceDetector(p, needed_by=f"op {self.name!r}")
         self.blur = blur_filter(p.blur_type, p.radius)
         self.signature = p.model_dump(exclude={"save_dir"})
 
     def _edit(self, path: str) -> str:
         img = load_image(path)
-        boxes = detect_faces(img, self.detector, self.detect_options)
+        boxes = self.faces.detect(img)
         if not boxes:
             return path
         out = img.copy()
