@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model
 
-from recipe_copilot.copilot.agent.goals import Goals, ground, parse_goals
+from recipe_copilot.copilot.agent.goals import Goals, ground, parse_goals, request_words
 from recipe_copilot.copilot.agent.prompting import guided_prompt
 from recipe_copilot.copilot.agent.turn import Turn
 from recipe_copilot.copilot.events import AnswerDelta, ErrorEvent, Event, FinalAnswer, RunFinished, StepStarted
@@ -121,7 +121,9 @@ class GuidedWorkflow:
         if goals is None or _numbers(rules.needs) - _numbers(goals.needs):
             goals = rules  # none, or the model's needs lost a number the user gave
         else:
-            goals = goals.model_copy(update={"dedup": goals.dedup or rules.dedup,
+            said = set().union(*(request_words(n) for n in goals.needs))
+            dropped = [n for n in rules.needs if not request_words(n) & said]  # needs the model left out
+            goals = goals.model_copy(update={"needs": goals.needs + dropped, "dedup": goals.dedup or rules.dedup,
                                              "min_words": goals.min_words or rules.min_words,
                                              "language": goals.language or rules.language})
         if goals.dedup and not any(re.search(r"dedup|duplicat", n, re.I) for n in goals.needs):

@@ -178,3 +178,11 @@ def test_a_number_the_model_drops_from_the_needs_is_kept_from_the_request(make_s
     recipe = service.draft(events[-1].session_id).recipe
     assert recipe["process"] == [{"text_length_filter": {"max_len": 10000}}] or \
         recipe["process"][0]["text_length_filter"]["max_len"] == 10000
+
+
+def test_a_need_the_model_leaves_out_is_taken_from_the_request(make_service):
+    script = [FakeReply.json({"needs": ["drop very short docs"]}), "Done."]
+    with FakeOpenAIServer(script) as server:
+        service = make_service(server.chat_model())
+        events = list(service.ask(None, "drop very short docs and spam", data="data/web.jsonl"))
+    assert ops_of(service.draft(events[-1].session_id).recipe) == ["text_length_filter", "word_repetition_filter"]
