@@ -20,7 +20,7 @@ from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from recipe_copilot.engine.errors import ParamError
 from recipe_copilot.engine.ops.base import Filter
-from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_pieces
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -160,6 +160,7 @@ class WordListRatioFilter(Filter):
     def setup(self) -> None:
         p = self.params
         self.words = word_set(self.word_kind, p.lang, getattr(p, f"{self.word_kind}_dir"), owner=self.name)
+        self._split, self._split_id = word_pieces(p.lang, f"op {self.name!r}") if p.tokenization else (None, None)
 
     def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
         p, listed = self.params, self.words.__contains__
@@ -170,6 +171,8 @@ class WordListRatioFilter(Filter):
             use_words_aug=p.use_words_aug,
             words_aug_group_sizes=p.words_aug_group_sizes,
             words_aug_join_char=p.words_aug_join_char,
+            tokenizer=self._split,
+            tokenizer_id=self._split_id,
         )
         return [min(sum(map(listed, words[i])) / len(words[i]), 1.0) if words[i] else 0.0 for i in rows]
 

@@ -102,18 +102,22 @@ def batch_refined_words(
     use_words_aug: bool = False,
     words_aug_group_sizes: Sequence[int] = (2,),
     words_aug_join_char: str = "",
+    tokenizer: Callable[[str], list[str]] | None = None,
+    tokenizer_id: str | None = None,
 ) -> list[list[str]]:
-    """The whitespace split of every row, stripped of ``SPECIAL_CHARACTERS``, computed once per batch.
+    """The word split of every row (whitespace, or ``tokenizer``), stripped of ``SPECIAL_CHARACTERS``,
+    computed once per batch.
 
     Words left empty by the stripping are dropped; ``lower_case`` and the word-group options
     are those of :func:`refine_words`. Ops asking for the same refinement share the result.
     """
     sizes = tuple(words_aug_group_sizes) if use_words_aug else ()
     join = words_aug_join_char if use_words_aug else ""
-    key = ("refined_words", lower_case, use_words_aug, sizes, join)
+    key = ("refined_words", tokenizer_id, lower_case, use_words_aug, sizes, join)
 
     def compute(texts: list) -> list[list[str]]:
-        out = [_stripped(t, w, lower_case) for t, w in zip(texts, batch_words(batch, column), strict=True)]
+        split = batch_words(batch, column, tokenizer, tokenizer_id)
+        out = [_stripped(t, w, lower_case) for t, w in zip(texts, split, strict=True)]
         if use_words_aug:
             out = [w + [g for n in sizes for g in words_augmentation(w, n, join)] for w in out]
         return out

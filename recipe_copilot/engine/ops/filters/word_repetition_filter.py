@@ -7,7 +7,7 @@ from collections import Counter
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import Filter
-from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_pieces
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -30,7 +30,8 @@ class WordRepetitionFilter(Filter):
     Words are lower-cased and stripped of special characters (empty ones dropped); the ratio
     is the number of n-grams (n = ``rep_len``) that occur more than once, counting every
     occurrence, over the number of n-grams. Stat: ``word_rep_ratio`` (0.0 with fewer than
-    ``rep_len`` words). ``tokenization: true`` needs a downloaded model and is refused.
+    ``rep_len`` words). ``tokenization: true`` splits words with ``<lang>.sp.model`` when it is
+    on disk, else with the bundled SmolLM2 tokenizer's pieces (docs/model_ops.md).
 
     Example:
         ``- word_repetition_filter: {rep_len: 2, max_ratio: 0.5}`` drops ``"buy now buy now buy now"``
@@ -45,8 +46,13 @@ class WordRepetitionFilter(Filter):
     stat_key = "word_rep_ratio"
     cost = 1.5
 
+    def setup(self) -> None:
+        self._split, self._split_id = (word_pieces(self.params.lang, f"op {self.name!r}") if self.params.tokenization
+                                       else (None, None))
+
     def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
-        words, n = batch_refined_words(batch, self.text_key, lower_case=True), self.params.rep_len
+        words, n = batch_refined_words(batch, self.text_key, lower_case=True, tokenizer=self._split,
+                                    tokenizer_id=self._split_id), self.params.rep_len
         return [_rep_ratio(words[i], n) for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:

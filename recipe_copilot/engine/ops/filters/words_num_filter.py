@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import BIG, Filter
-from recipe_copilot.engine.ops.common.tokenization import WordSplitParams
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_pieces
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -17,8 +17,8 @@ class WordsNumFilter(Filter):
 
     Words are the pieces between spaces, newlines and tabs, stripped of special characters
     (punctuation, digits, emoji...); pieces left empty do not count. Stat: ``num_words``.
-    ``lang`` only picks the tokenizer of ``tokenization: true``, which needs a downloaded
-    model and is refused at validation.
+    ``tokenization: true`` splits with the sentencepiece model ``<lang>.sp.model`` when it is on
+    disk, else with the bundled SmolLM2 tokenizer's pieces (docs/model_ops.md).
 
     Example:
         ``- words_num_filter: {min_num: 3}`` keeps ``"one two three"`` (3) and drops
@@ -32,8 +32,13 @@ class WordsNumFilter(Filter):
     stat_key = "num_words"
     cost = 1.0
 
+    def setup(self) -> None:
+        self._split, self._split_id = (word_pieces(self.params.lang, f"op {self.name!r}") if self.params.tokenization
+                                       else (None, None))
+
     def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[int]:
-        words = batch_refined_words(batch, self.text_key, lower_case=False)
+        words = batch_refined_words(batch, self.text_key, lower_case=False, tokenizer=self._split,
+                                    tokenizer_id=self._split_id)
         return [len(words[i]) for i in rows]
 
     def keep_batch(self, batch: SampleBatch) -> list[bool]:

@@ -44,9 +44,19 @@ def test_reversed_range_keeps_outside() -> None:
     assert out.texts == ["abc1", "a!!!"]
 
 
-def test_tokenization_is_refused_with_the_reason() -> None:
-    with pytest.raises(ParamError, match=r"tokenization.*pythia-6\.9b-deduped.*tokenization: false"):
-        run_rows([{"text": "x"}], [{"alphanumeric_filter": {"tokenization": True}}])
+def test_tokenization_gives_letters_per_token(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DATA_JUICER_MODELS_CACHE", str(tmp_path))  # pythia is not on disk: the bundled tokenizer
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    from recipe_copilot.engine.ops.common.smollm import load_llama
+
+    llm = load_llama("test", vocab_only=True)
+    texts = ["Letters per token, 42 times.", ""]
+    tokens = len(llm.tokenize(texts[0].encode(), add_bos=False, special=True))
+    out = run_rows([{"text": t} for t in texts], [{"alphanumeric_filter": {"tokenization": True, "min_ratio": 0}}])
+    assert out.stats("alpha_token_ratio") == [sum(c.isalpha() for c in texts[0]) / tokens, 0.0]
+    assert out.stats("alnum_ratio") == [None, None]
+    dropped = run_rows([{"text": t} for t in texts], [{"alphanumeric_filter": {"tokenization": True, "min_ratio": 2.5}}])
+    assert dropped.texts == ([texts[0]] if sum(c.isalpha() for c in texts[0]) / tokens >= 2.5 else [])
 
 
 def test_bad_ratio_type() -> None:

@@ -66,7 +66,5 @@ def test_unknown_bundled_lang_fails_validation() -> None:
 
 
 def test_other_param_errors() -> None:
-    with pytest.raises(ParamError, match=r"tokenization.*en\.sp\.model"):
-        run_rows([{"text": "x"}], [{"flagged_words_filter": {"tokenization": True}}])
     with pytest.raises(ParamError, match="words_aug_group_sizes"):
         run_rows([{"text": "x"}], [{"flagged_words_filter": {"words_aug_group_sizes": [0]}}])

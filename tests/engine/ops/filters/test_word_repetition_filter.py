@@ -50,9 +50,16 @@ def test_default_bounds_and_open_max() -> None:
     assert run_rows(rows, [op]).texts == ["a b c d"]
 
 
-def test_tokenization_is_refused() -> None:
-    with pytest.raises(ParamError, match=r"en\.sp\.model"):
-        run_rows([{"text": "x"}], [{"word_repetition_filter": {"tokenization": True}}])
+def test_tokenization_counts_repeats_of_tokenizer_pieces(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DATA_JUICER_EXTERNAL_MODELS_HOME", str(tmp_path))
+    monkeypatch.setenv("DATA_JUICER_MODELS_CACHE", str(tmp_path))
+    text = "unbelievably unbelievably"
+    plain = run_rows([{"text": text}], [{"word_repetition_filter": {"rep_len": 1, "max_ratio": 1.0}}]).stats("word_rep_ratio")
+    pieces = run_rows([{"text": text}], [{"word_repetition_filter": {"rep_len": 1, "max_ratio": 1.0, "tokenization": True}}])
+    assert plain == [1.0]  # both words repeat
+    # the pieces of the first word start with the sentencepiece-style marker only when a space precedes
+    # them, so its first piece does not repeat: the ratio is below 1
+    assert 0 < pieces.stats("word_rep_ratio")[0] < 1.0
 
 
 def test_rep_len_must_be_positive() -> None:

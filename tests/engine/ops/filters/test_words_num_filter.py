@@ -39,9 +39,33 @@ def test_default_min_and_max() -> None:
     assert out.texts == [rows[0]["text"]]
 
 
-def test_tokenization_is_refused_naming_the_model_of_lang() -> None:
-    with pytest.raises(ParamError, match=r"zh\.sp\.model"):
-        run_rows([{"text": "x"}], [{"words_num_filter": {"lang": "zh", "tokenization": True}}])
+def test_tokenization_splits_with_a_local_sentencepiece_model(tmp_path, monkeypatch) -> None:
+    spm = pytest.importorskip("sentencepiece")
+    lines = ["data cleaning makes better models", "tokenizers split words into pieces"] * 50
+    with open(tmp_path / "en.sp.model", "wb") as fh:
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=fh, vocab_size=25,
+                                       model_type="unigram", minloglevel=2)
+    monkeypatch.setenv("DATA_JUICER_EXTERNAL_MODELS_HOME", str(tmp_path))
+    sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "en.sp.model"))
+    text = "cleaning models, splitting words!"
+    pieces = [p.strip("!,") for p in sp.encode_as_pieces(text)]
+    out = run_rows([{"text": text}], [{"words_num_filter": {"tokenization": True, "min_num": 0}}])
+    assert out.stats("num_words") == [len([p for p in pieces if p])]
+    assert out.stats("num_words") != [4]  # not the whitespace split
+
+
+def test_tokenization_without_a_model_on_disk_uses_the_bundled_tokenizer_pieces(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DATA_JUICER_EXTERNAL_MODELS_HOME", str(tmp_path))  # no zh.sp.model there
+    monkeypatch.setenv("DATA_JUICER_MODELS_CACHE", str(tmp_path))
+    from recipe_copilot.engine.ops.common.smollm import load_llama
+
+    llm = load_llama("test", vocab_only=True)
+    text = "Tokenizers split unfamiliar words into several pieces."
+    ids = llm.tokenize(text.encode(), add_bos=False, special=False)
+    pieces = [llm.detokenize([i]).decode().replace(" ", "\u2581").strip(".") for i in ids]
+    out = run_rows([{"text": text}], [{"words_num_filter": {"lang": "zh", "tokenization": True, "min_num": 0}}])
+    assert out.stats("num_words") == [len([p for p in pieces if p])]
+    assert out.stats("num_words")[0] > len(text.split())
 
 
 def test_bad_min_num() -> None:
