@@ -35,7 +35,6 @@ __all__ = [
     "resize_video",
     "resized_dims",
     "video_packets_md5",
-    "write_synthetic_video",
 ]
 
 
@@ -271,36 +270,6 @@ def _encoder_for(container: Any) -> str:
 
     name = container.default_video_codec
     return name if name in av.codecs_available else "mpeg4"
-
-
-def write_synthetic_video(
-    path: str,
-    *,
-    width: int = 64,
-    height: int = 48,
-    fps: int = 4,
-    seconds: float = 2.0,
-    gop: int | None = None,
-    square_speed: int = 0,
-    codec: str = "mpeg4",
-) -> str:
-    """Write a small test video: grey background, a white 8x8 square moving ``square_speed``
-    pixels per frame to the right (0: a still picture); a keyframe every ``gop`` frames."""
-    import av
-
-    with av.open(path, "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.gop_size = gop or fps
-        for i in range(round(seconds * fps)):
-            img = np.full((height, width, 3), 96, dtype=np.uint8)
-            x = (4 + i * square_speed) % max(width - 8, 1)
-            img[height // 2 - 4 : height // 2 + 4, x : x + 8] = 255
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
 
 
 def resized_dims(

@@ -8,8 +8,7 @@ import shutil
 import pytest
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.common.video import write_synthetic_video
-from recipe_copilot.engine.testing import run_rows
+from recipe_copilot.engine.testing import run_rows, write_synthetic_video
 
 av = pytest.importorskip("av")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.common.video import write_synthetic_video
-from recipe_copilot.engine.testing import run_rows
+from recipe_copilot.engine.testing import run_rows, write_synthetic_video
 
 OP = "video_aspect_ratio_filter"
 

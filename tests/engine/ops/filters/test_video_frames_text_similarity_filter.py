@@ -18,7 +18,7 @@ pytest.importorskip("transformers")
 torch.backends.cudnn.allow_tf32 = False  # where the op runs on a GPU, its convolutions stay float32
 TOL = 1e-5  # op (batched, maybe on a GPU) vs the model run pair by pair on the CPU
 av = pytest.importorskip("av")
-from recipe_copilot.engine.ops.common.video import write_synthetic_video  # noqa: E402
+from recipe_copilot.engine.testing import write_synthetic_video  # noqa: E402
 
 OP = "video_frames_text_similarity_filter"
 VID, EOC = "<__dj__video>", "<|__dj__eoc|>"

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.common.video import write_synthetic_video
-from recipe_copilot.engine.testing import run_rows
+from recipe_copilot.engine.testing import run_rows, write_synthetic_video
 
 cv2 = pytest.importorskip("cv2")
 av = pytest.importorskip("av")

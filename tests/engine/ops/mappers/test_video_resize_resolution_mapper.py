@@ -8,9 +8,8 @@ import re
 import pytest
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.common.video import write_synthetic_video
 from recipe_copilot.engine.ops.mappers.video_resize_resolution_mapper import VideoResizeResolutionMapper
-from recipe_copilot.engine.testing import run_rows
+from recipe_copilot.engine.testing import run_rows, write_synthetic_video
 
 av = pytest.importorskip("av")
 
