@@ -25,6 +25,7 @@ class OpReport(BaseModel):
     rows_out: int = 0
     errors: int = 0
     seconds: float = 0.0
+    trace_file: str | None = Field(None, description="Its trace file in the run's trace folder (open_tracer).")
 
     @property
     def kept_ratio(self) -> float:

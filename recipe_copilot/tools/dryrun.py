@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from recipe_copilot.engine.executors import InProcessExecutor
 from recipe_copilot.engine.recipe import Recipe
-from recipe_copilot.engine.runrecord import RunRecord
+from recipe_copilot.engine.runrecord import OpReport, RunRecord
 from recipe_copilot.tools.context import ToolContext
 from recipe_copilot.tools.datasets import clip_value
 from recipe_copilot.tools.recipes import RecipeSource, load_source, require_inputs
@@ -31,7 +31,6 @@ __all__ = ["DryRunRequest", "DryRunResult", "FullRunEstimate", "OpOutcome", "dry
 
 #: dry-run folders kept under .copilot/dry_runs (older ones are removed)
 KEEP_DRY_RUNS = 5
-_TRACE_PREFIX = {"mapper": "mapper", "filter": "filter", "deduplicator": "duplicate", "selector": "selector"}
 
 
 class DryRunRequest(ToolRequest):
@@ -111,10 +110,10 @@ def _around_change(before: str, after: str, max_chars: int) -> dict[str, Any]:
             "first_change_at": same}
 
 
-def _examples(record: RunRecord, name: str, kind: str, n: int, max_chars: int) -> list[dict[str, Any]]:
-    if not record.trace_dir or not n:
+def _examples(record: RunRecord, rep: OpReport, kind: str, n: int, max_chars: int) -> list[dict[str, Any]]:
+    if not record.trace_dir or not rep.trace_file or not n:
         return []
-    rows = head_jsonl(Path(record.trace_dir) / f"{_TRACE_PREFIX[kind]}-{name}.jsonl", n)
+    rows = head_jsonl(Path(record.trace_dir) / rep.trace_file, n)
     if kind == "mapper":
         return [_around_change(str(r.get("original text", "")), str(r.get("processed_text", "")), max_chars)
                 for r in rows]
@@ -163,7 +162,7 @@ def dry_run(ctx: ToolContext, req: DryRunRequest) -> DryRunResult:
     ops = []
     for rep in record.ops:
         kind = kinds[rep.index]
-        examples = _examples(record, rep.name, kind, req.examples, req.max_chars)
+        examples = _examples(record, rep, kind, req.examples, req.max_chars)
         ops.append(OpOutcome(
             index=rep.index, name=rep.name, kind=rep.kind, rows_in=rep.rows_in, rows_out=rep.rows_out,
             kept_ratio=round(rep.kept_ratio, 4), seconds=rep.seconds, errors=rep.errors,

@@ -155,6 +155,16 @@ def test_tracer_writes_data_juicer_style_files(tmp_path):
     assert [r["text"] for r in out.traces["filter-text_length_filter"]] == ["a b"]
 
 
+def test_two_ops_of_one_name_keep_their_own_trace_files(tmp_path):
+    rows = [{"text": "x" * n} for n in (3, 8, 20)]
+    out = run_rows(rows, [{"text_length_filter": {"min_len": 5}}, {"text_length_filter": {"min_len": 10}}],
+                   open_tracer=True, trace_num=5, workdir=tmp_path)
+    assert [r["text"] for r in out.traces["filter-text_length_filter"]] == ["xxx"]
+    assert [r["text"] for r in out.traces["filter-text_length_filter-2"]] == ["x" * 8]
+    assert [o.trace_file for o in out.record.ops] == ["filter-text_length_filter.jsonl",
+                                                       "filter-text_length_filter-2.jsonl"]
+
+
 def test_keep_stats_false_drops_stats(tmp_path):
     text = "hello there, this text is long enough"
     out = run_rows([{"text": text}], PROCESS[1:], keep_stats=False, workdir=tmp_path)

@@ -172,7 +172,10 @@ class Executor:
         record.finished = time.time()
         record.peak_rss_mb = _peak_rss_mb()
         if recipe.open_tracer:
-            record.trace_dir = str(self._write_traces(work_dir / "trace", state))
+            files = self._write_traces(work_dir / "trace", state)
+            record.trace_dir = str(work_dir / "trace")
+            for rep in record.ops:
+                rep.trace_file = files.get(rep.index)
         record.status = "ok"
         record.save(work_dir)
         shutil.rmtree(ckpt, ignore_errors=True)
@@ -409,18 +412,28 @@ class Executor:
         state["pairs"]["want"] = want
         state["pairs"]["offsets"] = np.concatenate([[0], np.cumsum(rows_per_chunk)]).astype(np.int64)
 
-    def _write_traces(self, trace_dir: Path, state: dict) -> Path:
+    def _write_traces(self, trace_dir: Path, state: dict) -> dict[int, str]:
+        """Write each traced op's records; return op index -> file name.
+
+        Files are named as Data-Juicer names them (``mapper-<op>.jsonl``); a second op of the
+        same name gets ``mapper-<op>-2.jsonl``, so no op's trace overwrites another's.
+        """
         trace_dir.mkdir(parents=True, exist_ok=True)
         kinds = {"mapper": "mapper", "filter": "filter", "deduplicator": "duplicate", "selector": "selector"}
+        seen: dict[str, int] = {}
+        files = {}
         for spec in self.recipe.process:
             run = state["runs"][spec.index]
             kind = spec.op_class.kind
             records = run.trace
             if kind == "deduplicator":
                 records = self._dup_pairs(spec.index, state)
+            seen[spec.name] = seen.get(spec.name, 0) + 1
             if records:
-                write_jsonl(trace_dir / f"{kinds[kind]}-{spec.name}.jsonl", records)
-        return trace_dir
+                suffix = f"-{seen[spec.name]}" if seen[spec.name] > 1 else ""
+                files[spec.index] = name = f"{kinds[kind]}-{spec.name}{suffix}.jsonl"
+                write_jsonl(trace_dir / name, records)
+        return files
 
     @staticmethod
     def _dup_pairs(op_index: int, state: dict) -> list[dict]:
