@@ -38,7 +38,8 @@ class RunRecord(BaseModel):
 
     run_id: str
     project_name: str
-    status: str = "running"
+    status: str = Field("running", description="running, ok, cancelled or failed.")
+    error: str | None = Field(None, description="Why a cancelled or failed run stopped.")
     executor: str
     np: int
     resumed: bool = False

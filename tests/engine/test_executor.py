@@ -125,6 +125,9 @@ def test_resume_after_interrupt_gives_identical_output(tmp_path, docs, monkeypat
     with pytest.raises(RunCancelled, match="--resume"):
         cls(recipe, progress=interrupt).run()
     assert not (tmp_path / "run" / "out" / "out.jsonl").exists()
+    (cancelled,) = [load_run_record(p) for p in (tmp_path / "run" / "out" / "runs").glob("*/run.json")]
+    assert cancelled.status == "cancelled" and "--resume" in cancelled.error
+    assert 0 < cancelled.rows_in < reference.rows_in and cancelled.finished is not None
     resumed = cls(recipe, resume=True).run()
     assert resumed.resumed
     assert read_jsonl(resumed.outputs[0]) == read_jsonl(reference.outputs[0])
@@ -139,6 +142,14 @@ def test_run_record_written(tmp_path, docs):
     assert again.rows_out == rec.rows_out and again.input_fingerprint == rec.input_fingerprint
     assert again.recipe["process"][1] == {"text_length_filter": {"min_len": 30}}
     assert again.peak_rss_mb["driver"] > 0
+
+
+def test_a_failed_run_leaves_a_record_saying_why(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"):
+        run_rows([{"text": "boom"}], [{"fake_failing_mapper": {"skip_op_error": False}}], workdir=tmp_path / "f")
+    (failed,) = [load_run_record(p) for p in (tmp_path / "f" / "out").glob("runs/*/run.json")]
+    assert failed.status == "failed" and failed.error == "RuntimeError: cannot handle 'boom'"
+    assert not failed.outputs
 
 
 def test_max_samples_limits_input(tmp_path, docs):

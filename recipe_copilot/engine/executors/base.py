@@ -152,18 +152,14 @@ class Executor:
         except KeyboardInterrupt:
             self.close()
             msg = f"run interrupted; finished shards are saved: run the same command with --resume to finish ({ckpt})"
+            self._save_unfinished(record, state, ops, start, "cancelled", msg)
             raise RunCancelled(msg) from None
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            self._save_unfinished(record, state, ops, start, "failed", f"{type(exc).__name__}: {exc}")
             raise
         self.close()
-        for index, run in state["runs"].items():
-            rep = ops[index]
-            rep.rows_in, rep.rows_out, rep.errors, rep.seconds = run.rows_in, run.rows_out, run.errors, round(run.seconds, 4)
-        record.ops = [ops[s.index] for s in self.plan.order]
-        record.rows_in = state["rows_in"]
-        record.rows_out = state["rows_out"]
-        record.errors = sum(r.errors for r in state["runs"].values()) + state.get("bad_input", 0)
+        self._fill_counts(record, state, ops)
         record.errors_path = str(errors_path) if errors_path.exists() else None
         record.outputs = outputs
         stats_file = stats_path(recipe.export_path)
@@ -411,6 +407,25 @@ class Executor:
         state["finish"] = finish
         state["pairs"]["want"] = want
         state["pairs"]["offsets"] = np.concatenate([[0], np.cumsum(rows_per_chunk)]).astype(np.int64)
+
+    def _fill_counts(self, record: RunRecord, state: dict, ops: dict[int, OpReport]) -> None:
+        """Per-op and total counts from the run's state (so far, for a run that did not finish)."""
+        for index, run in state["runs"].items():
+            rep = ops[index]
+            rep.rows_in, rep.rows_out, rep.errors, rep.seconds = run.rows_in, run.rows_out, run.errors, round(run.seconds, 4)
+        record.ops = [ops[s.index] for s in self.plan.order]
+        record.rows_in = state["rows_in"]
+        record.rows_out = state.get("rows_out", 0)
+        record.errors = sum(r.errors for r in state["runs"].values()) + state.get("bad_input", 0)
+
+    def _save_unfinished(self, record: RunRecord, state: dict, ops: dict[int, OpReport], start: float,
+                         status: str, error: str) -> None:
+        """Write run.json for a run that was cancelled or failed: its status, why, and the counts so far."""
+        self._fill_counts(record, state, ops)
+        record.status, record.error = status, error
+        record.seconds = round(time.perf_counter() - start, 3)
+        record.finished = time.time()
+        record.save(self.recipe.resolved_work_dir)
 
     def _write_traces(self, trace_dir: Path, state: dict) -> dict[int, str]:
         """Write each traced op's records; return op index -> file name.
