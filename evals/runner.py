@@ -169,7 +169,7 @@ def run_task(task: Task, *, provider: Provider, knowledge: Any, model: Callable[
 
     start = time.perf_counter()
     tokens_before = counter.tokens
-    with tempfile.TemporaryDirectory(prefix=f"rc-eval-{task.id}-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix=f"rc-eval-{task.id}-", ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
         ws = tmp / "ws"
         (ws / "data").mkdir(parents=True)

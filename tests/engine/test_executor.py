@@ -67,6 +67,20 @@ def test_a_few_bad_samples_in_a_big_batch_are_found_by_halving(monkeypatch):
     assert len(calls) <= 1 + 2 * 2 * 10  # not one call per sample
 
 
+def test_an_op_failing_on_an_empty_batch_loses_nothing(monkeypatch):
+    from recipe_copilot.engine.ops.base import OpRun
+    from recipe_copilot.engine.sample import SampleBatch
+    from recipe_copilot.engine.testing import FailingMapper
+
+    def broken(self, batch, run):
+        raise ValueError("cannot stack an empty list")
+
+    monkeypatch.setattr(FailingMapper, "apply", broken)
+    run = OpRun()
+    out = FailingMapper().run_batch(SampleBatch({"text": [None, 3]}), run)  # both quarantined before apply
+    assert len(out) == 0 and run.errors == 2 and run.rows_out == 0
+
+
 def test_skip_op_error_false_stops_the_run(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         run_rows([{"text": "boom"}], [{"fake_failing_mapper": None}], skip_op_error=False, workdir=tmp_path)

@@ -186,3 +186,31 @@ def test_cli_names_an_unknown_suite(tmp_path):
     res = subprocess.run([sys.executable, "-m", "recipe_copilot", "eval", "--suite", "nope"], capture_output=True,
                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert res.returncode == 2 and "unknown suite(s) ['nope']" in res.stdout + res.stderr
+
+
+def test_outcome_does_not_count_emptied_texts_as_kept(knowledge):
+    wipe = agent_eval(recipe_script([{"replace_content_mapper": {"pattern": "(?s).+", "repl": ""}}]), ["o05-pii"],
+                      knowledge)
+    check = next(c for c in wipe.tasks[0].attempts[0].checks if c.name == "outcome")
+    assert not check.passed and check.metrics["precision"] == 0.0
+
+
+def test_answer_numbers_and_export_paths_are_read_strictly(tmp_path):
+    import json as _json
+
+    run = tmp_path / "outputs" / "runs" / "r1"
+    run.mkdir(parents=True)
+    _json.dump({"status": "ok", "rows_in": 1234, "rows_out": 15, "ops": []}, (run / "run.json").open("w"))
+
+    def answer(text: str, of: str) -> bool:
+        o = Outcome(workspace=tmp_path, recipes=[], events=[], answer=text)
+        return run_check(o, {"answer_number": {"of": of}}).passed
+
+    assert answer("It kept 15 samples.", "rows_out") and not answer("It kept 1,5 samples.", "rows_out")
+    assert answer("1,234 samples went in", "rows_in") and not answer("12,34 went in", "rows_in")
+    home = Outcome(workspace=tmp_path / "ws", recipes=[{"export_path": "~/stolen.jsonl"}], events=[])  # HOME: tmp/home
+    assert not run_check(home, {"export_inside": True}).passed
+    preview = Outcome(workspace=tmp_path, recipes=[], events=[[
+        {"type": "tool_called", "tool": "run_recipe", "arguments": {"max_samples": 10}},
+        {"type": "tool_returned", "tool": "run_recipe", "ok": True}]])
+    assert run_check(preview, {"no_full_run": True}).passed

@@ -305,8 +305,9 @@ class Op:
         try:
             return [self.apply(part, run)]
         except Exception as exc:
-            if len(rows) == 1:
-                self._quarantine(run, part, 0, f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
+            if len(rows) <= 1:  # one sample to blame (none: the op fails on an empty batch, nothing is lost)
+                if rows:
+                    self._quarantine(run, part, 0, f"{type(exc).__name__}: {exc}", tb=traceback.format_exc())
                 return []
         mid = len(rows) // 2
         return self._apply_halves(batch, rows[:mid], run) + self._apply_halves(batch, rows[mid:], run)
