@@ -256,3 +256,23 @@ def test_executor_registry_and_gpu_placement():
     assert (shared.num_gpus, shared.concurrency) == (0.5, 4)
     fallback = stage_resources([gpu_op], cpus=2, gpus=0)
     assert (fallback.num_gpus, fallback.concurrency) == (0.0, 2) and "running on CPU" in fallback.notes[0]
+
+
+def test_an_unreachable_cluster_address_fails_at_once_naming_it(monkeypatch):
+    import socket
+    import time
+
+    from recipe_copilot.engine.errors import GlobalKeyError
+    from recipe_copilot.engine.executors import ray as ray_executor
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(ray_executor._ray(), "is_initialized", lambda: False)
+    start = time.monotonic()
+    with pytest.raises(GlobalKeyError, match=rf"127\.0\.0\.1:{port}.*ray start --head"):
+        ray_executor.connect(f"127.0.0.1:{port}")
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    with pytest.raises(GlobalKeyError, match="no Ray cluster answers"):
+        ray_executor.connect("auto")  # RAY_ADDRESS is not silently replaced by a local cluster
+    assert time.monotonic() - start < 30

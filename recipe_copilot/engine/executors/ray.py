@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from recipe_copilot.engine.errors import GlobalKeyError, MissingDependencyError
 from recipe_copilot.engine.executors.base import Executor
 from recipe_copilot.engine.executors.shard import ChunkResult, ChunkWork, ShardRunner
 from recipe_copilot.engine.ops.base import GlobalOp, GlobalResult, Op
@@ -54,8 +56,6 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        from recipe_copilot.engine.errors import MissingDependencyError
-
         module = "ray"
         raise MissingDependencyError(module, needed_by="executor_type: ray", extra="ray") from None
     return ray
@@ -76,14 +76,30 @@ def connect(address: str | None = "auto") -> bool:
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
     if address == "local":
         ray.init(address="local", **quiet)  # a new local instance even if RAY_ADDRESS is set
-    elif address == "auto":
+    elif address == "auto" and not os.environ.get("RAY_ADDRESS"):
         try:
             ray.init(address="auto", **quiet)
-        except ConnectionError:  # no cluster running: start a local one (RAY_ADDRESS, if set, still wins)
+        except ConnectionError:  # no cluster running on this machine: start a local one
             ray.init(**quiet)
     else:
-        ray.init(address=address, **quiet)
+        target = os.environ["RAY_ADDRESS"] if address == "auto" else address
+        _check_reachable(target)
+        ray.init(address=target, **quiet)
     return True
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail at once, naming the address, when nothing listens there (Ray itself retries for minutes)."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return  # a form we cannot probe: let Ray report it
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        msg = (f"no Ray cluster answers at {address!r} ({exc.strerror or exc}); start one with `ray start --head`, "
+               "or use ray_address: auto (a running local cluster, else a new one) or local")
+        raise GlobalKeyError(msg) from None
 
 
 @dataclass
