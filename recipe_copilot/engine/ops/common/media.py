@@ -125,8 +125,8 @@ def image_dims(source: str | bytes) -> tuple[int, int]:
 
 
 def row_images(values: Sequence[Any]) -> list[list]:
-    """The image list of each row; ``None`` or an empty value reads as no images."""
-    return [list(v) if v else [] for v in values]
+    """The image list of each row; ``None`` or an empty value reads as no images, a bare path as one."""
+    return [[v] if isinstance(v, str) and v else list(v) if v else [] for v in values]
 
 
 def row_bytes(batch_column: Sequence[Any], paths: Sequence[list]) -> list[list | None]:

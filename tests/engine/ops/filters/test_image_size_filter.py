@@ -26,6 +26,12 @@ def test_sizes_units_and_bounds(tmp_path: Path) -> None:
     assert [r["images"] for r in out.rows] == [[big]]
 
 
+def test_a_bare_path_is_one_image(tmp_path: Path) -> None:
+    big = _file(tmp_path, "b.png", 5000)
+    out = run_rows([{"images": big}], [{"image_size_filter": {"min_size": "1000"}}])
+    assert out.stats("image_sizes") == [[5000]] and out.errors == []
+
+
 def test_any_or_all(tmp_path: Path) -> None:
     small, big = _file(tmp_path, "s.jpg", 10), _file(tmp_path, "b.jpg", 5000)
     rows = [{"images": [small, big]}, {"images": [big, big]}]
