@@ -172,9 +172,22 @@ def _turn_recipe(o: Outcome, turn: int) -> dict[str, Any]:
     return o.recipes[turn] if turn < len(o.recipes) else {}
 
 
+def _canonical(recipe: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The recipe's ops with their effective parameters (a default written out equals one left out)."""
+    from recipe_copilot.engine.ops import get_op_class
+
+    out = []
+    for name, params in _ops(recipe):
+        try:
+            out.append((name, get_op_class(name).Params.model_validate(params).model_dump()))
+        except Exception:  # an unknown op or bad params: compare as written
+            out.append((name, params))
+    return out
+
+
 def same_as_turn(o: Outcome, arg: int) -> CheckResult:
     """The final recipe equals the one after turn ``arg`` (0-based): what an undo must give."""
-    ok = _ops(o.recipe) == _ops(_turn_recipe(o, arg)) and bool(_ops(o.recipe))
+    ok = _canonical(o.recipe) == _canonical(_turn_recipe(o, arg)) and bool(_ops(o.recipe))
     return CheckResult("same_as_turn", ok, "" if ok else f"now {_ops(o.recipe)}, turn {arg} had "
                                                          f"{_ops(_turn_recipe(o, arg))}")
 
@@ -182,8 +195,8 @@ def same_as_turn(o: Outcome, arg: int) -> CheckResult:
 def unchanged_except(o: Outcome, arg: dict[str, Any]) -> CheckResult:
     """Ops other than ``ops`` are exactly as after turn ``turn``: nothing else was touched."""
     allowed = set(arg.get("ops", []))
-    before = [(n, p) for n, p in _ops(_turn_recipe(o, arg["turn"])) if n not in allowed]
-    after = [(n, p) for n, p in _ops(o.recipe) if n not in allowed]
+    before = [(n, p) for n, p in _canonical(_turn_recipe(o, arg["turn"])) if n not in allowed]
+    after = [(n, p) for n, p in _canonical(o.recipe) if n not in allowed]
     ok = before == after
     return CheckResult("unchanged_except", ok, "" if ok else f"other ops changed: {before} -> {after}")
 

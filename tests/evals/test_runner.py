@@ -214,3 +214,15 @@ def test_answer_numbers_and_export_paths_are_read_strictly(tmp_path):
         {"type": "tool_called", "tool": "run_recipe", "arguments": {"max_samples": 10}},
         {"type": "tool_returned", "tool": "run_recipe", "ok": True}]])
     assert run_check(preview, {"no_full_run": True}).passed
+
+
+def test_edit_checks_compare_effective_parameters(tmp_path):
+    written = {"process": [{"text_length_filter": {"min_len": 10}}, {"document_deduplicator": {}}]}
+    implicit = {"process": [{"text_length_filter": {}}, {"document_deduplicator": {}}]}
+    stricter = {"process": [{"text_length_filter": {"min_len": 50}}, {"document_deduplicator": {}}]}
+    o = Outcome(workspace=tmp_path, recipes=[implicit, written], events=[])
+    assert run_check(o, {"same_as_turn": 0}).passed  # min_len 10 is the default
+    o = Outcome(workspace=tmp_path, recipes=[implicit, stricter], events=[])
+    assert not run_check(o, {"same_as_turn": 0}).passed
+    assert run_check(o, {"unchanged_except": {"turn": 0, "ops": ["text_length_filter"]}}).passed
+    assert not run_check(o, {"unchanged_except": {"turn": 0, "ops": ["document_deduplicator"]}}).passed
