@@ -48,6 +48,8 @@ __all__ = ["RayExecutor", "connect", "distributed_select", "distributed_topk", "
 DISTRIBUTED_OPS = ("document_deduplicator", "document_minhash_deduplicator")
 #: rows of keys handled by one map task of a shuffle
 _SHUFFLE_ROWS = 50_000
+#: chunks (about 1 MiB of input each) staged in the object store at a time
+_WINDOW = 1024
 #: (dropped, kept) pairs kept for the tracer, as the ops keep them
 _PAIRS = 300
 
@@ -220,6 +222,22 @@ class RayExecutor(Executor):
 
     # ----------------------------------------------------------------- map side
     def map_ordered(self, runner: ShardRunner, works: Iterable[ChunkWork]) -> Iterator[ChunkResult]:
+        """Results of ``works`` in order, processed on Ray in windows of ``_WINDOW`` chunks.
+
+        A window's chunks are staged in the object store, then mapped; so the store holds at
+        most one window (about ``_WINDOW`` MiB of input) whatever the dataset's size, at the cost
+        of starting the stage's actor pool once per window.
+        """
+        window: list[ChunkWork] = []
+        for work in works:
+            window.append(work)
+            if len(window) >= _WINDOW:
+                yield from self._map_window(runner, window)
+                window = []
+        if window:
+            yield from self._map_window(runner, window)
+
+    def _map_window(self, runner: ShardRunner, works: list[ChunkWork]) -> Iterator[ChunkResult]:
         import pyarrow as pa
 
         ray = self._connect()
