@@ -73,7 +73,8 @@ def test_an_op_failing_on_an_empty_batch_loses_nothing(monkeypatch):
     from recipe_copilot.engine.testing import FailingMapper
 
     def broken(self, batch, run):
-        raise ValueError("cannot stack an empty list")
+        msg = "cannot stack an empty list"
+        raise ValueError(msg)
 
     monkeypatch.setattr(FailingMapper, "apply", broken)
     run = OpRun()
