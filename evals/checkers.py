@@ -57,14 +57,10 @@ class CheckResult:
 
 
 def _ops(recipe: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for item in recipe.get("process") or []:
-        if isinstance(item, dict) and len(item) == 1:
-            name, params = next(iter(item.items()))
-            out.append((name, dict(params or {})))
-        elif isinstance(item, str):
-            out.append((item, {}))
-    return out
+    """(name, params) of every op, ``- op`` and ``op: null`` items included."""
+    from recipe_copilot.tools.drafts import normalise, op_items
+
+    return op_items(normalise(recipe))
 
 
 def _names(recipe: dict[str, Any]) -> list[str]:

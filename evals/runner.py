@@ -159,7 +159,7 @@ def _outside_secret(tmp: Path) -> str:
     return canary
 
 
-def run_task(task: Task, *, provider: Provider, knowledge: Any, model: Callable[[], Any] | None,
+def run_task(task: Task, *, provider: Provider, knowledge: Any, model: Callable[[], Any],
              counter: _TokenCounter) -> Attempt:
     """One attempt at ``task`` in a fresh workspace."""
     from recipe_copilot.copilot.agent import CopilotService
@@ -194,7 +194,7 @@ def run_task(task: Task, *, provider: Provider, knowledge: Any, model: Callable[
                 settings = CopilotSettings.load(workspace=ws, data_dir=tmp / "copilot-data",
                                                 llm=provider.llm_settings())
                 service = CopilotService(settings, ctx=ctx, store=SessionStore(tmp / "sessions.sqlite3"),
-                                         model=model or _model_factory(provider, settings, counter))
+                                         model=model)
                 sid = None
                 for i, turn in enumerate(task.turns):
                     data = turn.data or (_DATA if i == 0 and task.data is not None else None)
@@ -252,22 +252,17 @@ def run_eval(tasks: list[Task], provider: Provider, *, repeat: int = 1, knowledg
     if knowledge is None:
         knowledge = _default_index()
     counter = _TokenCounter()
-    shared: dict[str, Any] = {}
+    if model is None:  # one model for the whole run, made when a task first needs it
+        from recipe_copilot.copilot.settings import CopilotSettings
 
-    def shared_model() -> Any:  # one model for the whole run
-        if "m" not in shared:
-            from recipe_copilot.copilot.settings import CopilotSettings
-
-            settings = CopilotSettings.load(llm=provider.llm_settings())
-            shared["m"] = _model_factory(provider, settings, counter)()
-        return shared["m"]
+        model = _model_factory(provider, CopilotSettings.load(llm=provider.llm_settings()), counter)
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     reports = []
     for task in tasks:
         attempts = []
         for r in range(repeat):
-            attempt = run_task(task, provider=provider, knowledge=knowledge, model=model or shared_model,
+            attempt = run_task(task, provider=provider, knowledge=knowledge, model=model,
                                counter=counter)
             attempts.append(attempt)
             if progress is not None:

@@ -21,7 +21,7 @@ from recipe_copilot.engine.ops.base import FilterParams
 from recipe_copilot.engine.ops.common.smollm import load_llama
 from recipe_copilot.engine.ops.common.spmodel import load_sentencepiece, model_places
 
-__all__ = ["PYTHIA", "WordSplitParams", "token_counter", "token_pieces", "word_pieces"]
+__all__ = ["PYTHIA", "WordSplitParams", "token_counter", "token_pieces", "word_pieces", "word_splitter"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ class WordSplitParams(FilterParams):
     tokenization: bool = Field(
         False, description="Split words with the sentencepiece model <lang>.sp.model (if on disk; else the bundled "
                            "SmolLM2 tokenizer) instead of on whitespace.")
+
+
+def word_splitter(params: WordSplitParams, needed_by: str) -> tuple[Callable[[str], list[str]] | None, str | None]:
+    """(splitter, id) for an op's word split: :func:`word_pieces` with ``tokenization``, else (None, None)
+    (the whitespace split)."""
+    return word_pieces(params.lang, needed_by) if params.tokenization else (None, None)
 
 
 def _warn_once(what: str, instead: str) -> None:

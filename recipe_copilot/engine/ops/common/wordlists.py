@@ -20,7 +20,7 @@ from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from recipe_copilot.engine.errors import ParamError
 from recipe_copilot.engine.ops.base import Filter
-from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_pieces
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_splitter
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -160,7 +160,7 @@ class WordListRatioFilter(Filter):
     def setup(self) -> None:
         p = self.params
         self.words = word_set(self.word_kind, p.lang, getattr(p, f"{self.word_kind}_dir"), owner=self.name)
-        self._split, self._split_id = word_pieces(p.lang, f"op {self.name!r}") if p.tokenization else (None, None)
+        self._split, self._split_id = word_splitter(p, f"op {self.name!r}")
 
     def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[float]:
         p, listed = self.params, self.words.__contains__

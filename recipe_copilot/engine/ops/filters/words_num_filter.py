@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import BIG, Filter
-from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_pieces
+from recipe_copilot.engine.ops.common.tokenization import WordSplitParams, word_splitter
 from recipe_copilot.engine.ops.common.words import batch_refined_words
 from recipe_copilot.engine.sample import SampleBatch
 
@@ -33,8 +33,7 @@ class WordsNumFilter(Filter):
     cost = 1.0
 
     def setup(self) -> None:
-        self._split, self._split_id = (word_pieces(self.params.lang, f"op {self.name!r}") if self.params.tokenization
-                                       else (None, None))
+        self._split, self._split_id = word_splitter(self.params, f"op {self.name!r}")
 
     def compute_stats_rows(self, batch: SampleBatch, rows: list[int]) -> list[int]:
         words = batch_refined_words(batch, self.text_key, lower_case=False, tokenizer=self._split,
