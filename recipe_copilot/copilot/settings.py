@@ -142,14 +142,9 @@ class LLMSettings(BaseModel):
         "llama.cpp's threads spin-wait, so on a busy 2-core machine 2 threads ran 10-25x slower than 1.",
     )
 
-    @field_validator("base_url", "model", mode="before")
+    @field_validator("base_url", "model", "api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
-        return None if isinstance(v, str) and not v.strip() else v
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _blank_key_is_unset(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("base_url")
