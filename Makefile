@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  mkdir -p $(WHEELS); \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel -c constraints.txt --no-deps llama-cpp-python==0.3.36 -w $(WHEELS); }
 	$(PIP) --find-links $(WHEELS) llama-cpp-python==0.3.36
-	$(PIP) --find-links $(WHEELS) -e '.[knowledge,copilot,lm,media,ray,dev]'
+	$(PIP) --find-links $(WHEELS) -e '.[knowledge,copilot,lm,media,ray,serve,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -33,11 +33,19 @@ demo: $(STAMP)
 demo-run: $(STAMP)
 	$(BIN)/copilot run examples/demo.yaml
 
-test: $(STAMP)
+# the web UI test drives a real browser: Debian's chromium (playwright's own browsers need a download)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium; } || \
+	  { echo "Could not install Debian's chromium (needed by the web UI test): apt-get install chromium"; exit 1; }
+
+test: $(STAMP) $(CHROMIUM)
 	RC_REAL_EMBEDDER=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check recipe_copilot tests bench scripts
+	$(BIN)/ruff check recipe_copilot tests bench scripts evals
 
 clean:
 	rm -rf $(VENV) outputs

@@ -445,6 +445,68 @@ def sessions(limit: int, as_json: bool) -> None:
     _console().print(table)
 
 
+@main.group()
+def serve() -> None:
+    """Serve the copilot: an HTTP API, a web chat or a Slack bot, all over the same sessions."""
+
+
+_MODE_OPTION = click.option("--mode", type=click.Choice(["guided", "agent"]), help="Override llm.mode.")
+
+
+@serve.command("api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--token", envvar="COPILOT_API_TOKEN", help="Bearer token clients must send (env COPILOT_API_TOKEN); "
+              "required unless the host is a loopback address.")
+@_MODE_OPTION
+def serve_api(host: str, port: int, token: str | None, mode: str | None) -> None:
+    """HTTP API: sessions and streamed messages, recipes, runs, ops, and /v1/chat/completions."""
+    from recipe_copilot.copilot.serve import ServeError, api
+
+    try:
+        api.serve(_service(mode), host=host, port=port, token=token)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+@serve.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
+@_MODE_OPTION
+def serve_web(host: str, port: int, mode: str | None) -> None:
+    """Web chat (Gradio): the chat beside the live recipe, data profile, run progress and samples."""
+    from recipe_copilot.copilot.serve import ServeError, web
+
+    try:
+        web.serve(_service(mode), host=host, port=port)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+@serve.command("slack")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address Slack's events are posted to.")
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="Port to listen on.")
+@click.option("--bot-token", envvar="SLACK_BOT_TOKEN", help="The app's bot token, xoxb-... (env SLACK_BOT_TOKEN).")
+@click.option("--signing-secret", envvar="SLACK_SIGNING_SECRET",
+              help="The app's signing secret (env SLACK_SIGNING_SECRET).")
+@click.option("--slack-api-url", envvar="SLACK_API_URL", help="Slack Web API base URL (env SLACK_API_URL; "
+              "default https://slack.com/api/).")
+@_MODE_OPTION
+def serve_slack(host: str, port: int, bot_token: str | None, signing_secret: str | None, slack_api_url: str | None,
+                mode: str | None) -> None:
+    """Slack bot: one thread is one session; recipe files in and out; a notice when a run ends."""
+    if not bot_token or not signing_secret:
+        _fail("the Slack bot needs the app's bot token and signing secret: set SLACK_BOT_TOKEN and "
+              "SLACK_SIGNING_SECRET (or pass --bot-token and --signing-secret)")
+    from recipe_copilot.copilot.serve import ServeError, slack
+
+    try:
+        slack.serve(_service(mode), host=host, port=port, bot_token=bot_token, signing_secret=signing_secret,
+                    api_url=slack_api_url)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
 @main.command("eval")
 @click.option("--suite", "suites", multiple=True, help="Run only this suite (repeatable): retrieval, build, edit, "
               "outcome, reporting, safety.")

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -53,6 +54,9 @@ class CopilotService:
         self._model: Any = None
         self.mode: Mode = mode or self.settings.llm.resolved_mode
         self._workflow: Any = None
+        # one turn at a time: the tool context and the (in-process) model are shared by every
+        # session, and the servers answer from several threads
+        self._turn_lock = threading.Lock()
 
     def _default_model(self) -> Any:
         from recipe_copilot.copilot.llm import chat_model
@@ -109,8 +113,14 @@ class CopilotService:
 
         Yields:
             Events; the last is a FinalAnswer or an ErrorEvent. Errors of the model or the
-            provider become an ErrorEvent; defects in our code raise.
+            provider become an ErrorEvent; defects in our code raise. Turns run one at a time
+            (a second caller waits until the first turn's events are consumed or closed).
         """
+        with self._turn_lock:
+            yield from self._ask(session_id, message, data=data, recipe=recipe, confirm=confirm)
+
+    def _ask(self, session_id: str | None, message: str, *, data: str | os.PathLike[str] | None,
+             recipe: str | os.PathLike[str] | None, confirm: bool) -> Iterator[Event]:
         dataset = self.workspace_path(data) if data is not None else None
         if dataset is not None and Path(dataset).is_absolute():
             yield ErrorEvent(session_id=session_id, message=f"the dataset {str(data)!r} is outside the workspace "

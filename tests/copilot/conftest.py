@@ -14,7 +14,7 @@ from recipe_copilot.copilot.sessions import SessionStore
 from recipe_copilot.copilot.settings import CopilotSettings
 from recipe_copilot.tools import ToolContext
 
-SAMPLE = Path(__file__).resolve().parents[3] / "recipe_copilot" / "data" / "sample_web.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "recipe_copilot" / "data" / "sample_web.jsonl"
 
 
 @pytest.fixture(autouse=True)
