@@ -282,13 +282,14 @@ def _thresholds(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedC
             if bound.side not in sides or bound.param in choice.stated:
                 continue
             rec = bound.recommended
-            if rec.method in ("k_sigma", "robust_sigma") and rec.drop_rate > 0:
+            if rec.method in ("k_sigma", "robust_sigma", "robust_log") and rec.drop_rate > 0:
                 choice.params[bound.param] = rec.value
-                centre = "mean" if rec.method == "k_sigma" else "median"
-                spread = "std" if rec.method == "k_sigma" else "1.4826·MAD"
-                choice.params_why.append(f"{bound.param} = {rec.value}: {centre} {'-' if bound.side == 'min' else '+'} "
-                                         f"{req.k:g}·{spread} of {col.stat_key} on {len(col.values)} samples; "
-                                         f"drops {rec.drop_rate:.1%} of them")
+                sign = "-" if bound.side == "min" else "+"
+                rule = {"k_sigma": f"mean {sign} {req.k:g}·std of {col.stat_key}",
+                        "robust_sigma": f"median {sign} {req.k:g}·1.4826·MAD of {col.stat_key}",
+                        "robust_log": f"median {sign} {req.k:g}·1.4826·MAD of log {col.stat_key}, back from logs"}
+                choice.params_why.append(f"{bound.param} = {rec.value}: {rule[rec.method]} on {len(col.values)} "
+                                         f"samples; drops {rec.drop_rate:.1%} of them")
             elif bound.current_drop_rate > HIGH_DROP_RATE:
                 cut = bound.candidates[-1]  # the 5 % quantile
                 choice.params[bound.param] = cut.value

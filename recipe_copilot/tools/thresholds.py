@@ -46,9 +46,10 @@ _ROBUST_MAX_DROP = 0.25
 class ThresholdCandidate(BaseModel):
     """One candidate value for a bound."""
 
-    method: Literal["k_sigma", "robust_sigma", "quantile", "current"]
-    at: float = Field(description="k for k_sigma and robust_sigma (median ± k·1.4826·MAD), the quantile for "
-                                  "quantile (lower tail for min, upper for max).")
+    method: Literal["k_sigma", "robust_sigma", "robust_log", "quantile", "current"]
+    at: float = Field(description="k for k_sigma, robust_sigma (median ± k·1.4826·MAD) and robust_log (the same on "
+                                  "log values, for counts), the quantile for quantile (lower tail for min, upper for "
+                                  "max).")
     value: float | int
     drop_rate: float = Field(description="Share of the sample this bound alone drops.")
 
@@ -118,6 +119,9 @@ def suggest_for_column(col: StatColumn, k: float, quantiles: list[float]) -> OpT
     mean, std = float(arr.mean()), float(arr.std())
     median = float(np.median(arr))
     mad = float(np.median(np.abs(arr - median)))
+    logs = np.log(arr) if arr.min() > 0 else None
+    log_median = float(np.median(logs)) if logs is not None else 0.0
+    log_mad = float(np.median(np.abs(logs - log_median))) if logs is not None else 0.0
     out.mean, out.std, out.min, out.max = round(mean, 6), round(std, 6), float(arr.min()), float(arr.max())
     closed = {"min": params.min_closed_interval, "max": params.max_closed_interval}  # type: ignore[attr-defined]
     update: dict[str, Any] = {}
@@ -134,16 +138,25 @@ def suggest_for_column(col: StatColumn, k: float, quantiles: list[float]) -> OpT
         sign = -1 if side == "min" else 1
         sigma = candidate("k_sigma", k, mean + sign * k * std)
         robust = candidate("robust_sigma", k, median + sign * k * _MAD_SCALE * mad) if mad > 0 else None
-        cands = [sigma, *([robust] if robust else [])] + [
+        robust_log = candidate("robust_log", k, float(np.exp(log_median + sign * k * _MAD_SCALE * log_mad))) \
+            if is_int and log_mad > 0 else None
+        cands = [sigma, *(c for c in (robust, robust_log) if c)] + [
             candidate("quantile", q, float(np.quantile(arr, q if side == "min" else 1 - q))) for q in quantiles]
         current = getattr(params, name)
         current_drop = _side_drop(arr, side, current, closed[side])
         best, why = sigma, f"mean {'-' if side == 'min' else '+'} {k:g}·std drops {sigma.drop_rate:.1%} of the sample"
+        sign_text = "-" if side == "min" else "+"
         if sigma.drop_rate == 0 and robust is not None and 0 < robust.drop_rate <= _ROBUST_MAX_DROP:
             # the outliers inflate the std enough to hide themselves; the median and MAD are not moved
-            best, why = robust, (f"no outliers beyond mean {'-' if side == 'min' else '+'} {k:g}·std, but "
-                                 f"median {'-' if side == 'min' else '+'} {k:g}·1.4826·MAD drops "
-                                 f"{robust.drop_rate:.1%}: a cluster of outliers inflates the std")
+            best, why = robust, (f"no outliers beyond mean {sign_text} {k:g}·std, but median {sign_text} "
+                                 f"{k:g}·1.4826·MAD drops {robust.drop_rate:.1%}: a cluster of outliers inflates "
+                                 "the std")
+        elif sigma.drop_rate == 0 and robust_log is not None and 0 < robust_log.drop_rate <= _ROBUST_MAX_DROP:
+            # counts and lengths spread multiplicatively: a cluster of tiny (or huge) values stands out on a
+            # log scale when the clean values' own spread hides it on a linear one
+            best, why = robust_log, (f"no outliers beyond mean {sign_text} {k:g}·std or median {sign_text} "
+                                     f"{k:g}·1.4826·MAD, but on a log scale the same robust rule drops "
+                                     f"{robust_log.drop_rate:.1%}: values far from the bulk by a factor")
         elif sigma.drop_rate == 0:
             looser = min(sigma.value, current) if side == "min" else max(sigma.value, current)
             if looser == current:

@@ -93,11 +93,23 @@ def test_thresholds_come_from_the_data_and_match_a_dry_run(ctx, workspace):
     assert dry.ops[0].kept_ratio == pytest.approx(1 - choice.predicted_drop_rate)
 
 
-def test_no_outliers_keeps_the_default_and_says_so(ctx):
+def test_no_outliers_keeps_the_default_and_says_so(ctx, workspace):
+    write_jsonl(workspace / "even.jsonl", [{"text": "x" * (1100 + 7 * (i % 50))} for i in range(300)])
+    res = propose_recipe(ctx, {"needs": ["drop short docs"], "dataset": "even.jsonl"})
+    (choice,) = res.choices
+    assert "no outliers" in choice.params_why[-1] and choice.predicted_drop_rate == 0.0
+    assert "max_len" not in choice.params  # only the side the need asks for
+
+
+def test_tiny_junk_documents_of_the_sample_are_what_short_docs_drops(ctx, workspace):
     res = propose_recipe(ctx, {"needs": ["drop short docs"], "dataset": "data/web.jsonl", "n": 500})
     (choice,) = res.choices
-    assert "no outliers" in choice.params_why[-1] and choice.predicted_drop_rate is not None
-    assert "max_len" not in choice.params  # only the side the need asks for
+    assert "log text_len" in choice.params_why[-1]
+    dry = dry_run(ctx, {"source": {"recipe": res.recipe}, "n": 500, "examples": 20})
+    assert dry.ok, dry.error
+    dropped = [e["text"] for e in dry.ops[0].dropped]
+    assert dropped and all(len(t) < choice.params["min_len"] for t in dropped)
+    assert {"test", "lol"} <= set(dropped)  # the planted junk ('test', 'lol', 'N/A'...)
 
 
 def test_a_proposal_can_become_a_draft_that_runs(ctx):

@@ -109,3 +109,31 @@ def test_a_cluster_of_outliers_that_hides_from_k_sigma_is_found_by_median_and_ma
     mad = float(np.median(np.abs(np.concatenate([body, short]) - median)))
     assert rec.method == "robust_sigma" and rec.value == math.floor(median - 3 * 1.4826 * mad)
     assert rec.drop_rate == pytest.approx(30 / 300)  # exactly the planted short texts
+
+
+def test_lengths_far_below_a_widely_spread_bulk_are_found_on_a_log_scale(ctx, workspace):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    body = np.exp(rng.uniform(np.log(390), np.log(1500), 250)).round().astype(int)  # wide, multiplicative spread
+    short = rng.integers(8, 41, 30)
+    values = np.concatenate([body, short])
+    write_jsonl(workspace / "wide.jsonl", [{"text": "x" * int(n)} for n in values])
+    res = suggest_thresholds(ctx, {"dataset": "wide.jsonl", "ops": ["text_length_filter"], "k": 3})
+    lo = _bound(res.suggestions[0], "min_len")
+    by_method = {c.method: c for c in lo.candidates}
+    assert by_method["k_sigma"].drop_rate == 0.0 and by_method["robust_sigma"].drop_rate == 0.0
+    logs = np.log(values)
+    log_median = float(np.median(logs))
+    log_mad = float(np.median(np.abs(logs - log_median)))
+    rec = lo.recommended
+    assert rec.method == "robust_log" and rec.value == math.floor(math.exp(log_median - 3 * 1.4826 * log_mad))
+    assert rec.drop_rate == pytest.approx(30 / 280, abs=1e-4)  # exactly the planted short texts, none of the bulk
+
+
+def test_the_log_scale_rule_is_only_for_counts(ctx, workspace):
+    rows = [{"text": "a1 " * (i % 7 + 1) + "!" * (i % 3)} for i in range(60)]
+    write_jsonl(workspace / "ratios.jsonl", rows)
+    res = suggest_thresholds(ctx, {"dataset": "ratios.jsonl", "ops": ["special_characters_filter"], "k": 3})
+    methods = {c.method for b in res.suggestions[0].bounds for c in b.candidates}
+    assert "robust_log" not in methods and "k_sigma" in methods

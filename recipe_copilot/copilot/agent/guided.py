@@ -405,8 +405,12 @@ def _facts(turn: Turn) -> list[str]:
 
 
 def grounded(text: str, facts: list[str], request: str) -> bool:
-    """Whether an explanation may be shown: not empty, not the request echoed, every number from the facts."""
+    """Whether an explanation may be shown: not empty, not looping, not the request echoed, every number from
+    the facts."""
     if not text or len(text) > 800:
+        return False
+    sentences = [" ".join(s.lower().split()) for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    if len(set(sentences)) < len(sentences):  # a small model caught in a loop says the same sentence again
         return False
     said = set(re.findall(r"[a-z]+", request.lower()))
     words = re.findall(r"[a-z]+", text.lower())

@@ -31,3 +31,6 @@ def test_an_explanation_is_shown_only_when_grounded_in_the_facts():
     assert not grounded("It removed 120 of the original 200 recipes.", facts, request)
     assert not grounded("Remove very short documents and exact duplicates.", facts, request)
     assert not grounded("", facts, request)
+    loop = "The user wants short documents gone. " * 3
+    assert not grounded(loop, facts, request)  # a model caught in a loop
+    assert grounded("The user wants short documents gone. Then 456 of 500 rows stay.", facts, request)
