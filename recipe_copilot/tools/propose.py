@@ -19,20 +19,24 @@ Ops are ordered as Data-Juicer recipes are: repairs first, then cleaners, filter
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from recipe_copilot.engine.docs import op_doc
 from recipe_copilot.engine.errors import closest
 from recipe_copilot.engine.ops import get_op_class, op_names
 from recipe_copilot.engine.ops.base import BIG
+from recipe_copilot.engine.ops.common.hashing import optimal_param, shingles
 from recipe_copilot.tools.context import ToolContext, knowledge_module
 from recipe_copilot.tools.drafts import DRAFT_ID_PATTERN, RecipeDraft, recipe_yaml
 from recipe_copilot.tools.errors import as_tool_error
 from recipe_copilot.tools.profiling import sample_stats
 from recipe_copilot.tools.registry import ToolRequest, ToolResult, tool
+from recipe_copilot.tools.sampling import read_sample
 from recipe_copilot.tools.thresholds import bound_params, joint_drop_rate, suggest_for_column
 
 __all__ = ["HIGH_DROP_RATE", "NEED_HINTS", "NeedChoice", "ProposeRecipeRequest", "ProposeRecipeResult", "propose_recipe"]
@@ -82,6 +86,18 @@ _LOW_CMP = re.compile(r"fewer|less|shorter|under|below|at least|min", re.I)
 _UNIT_PARAMS = {"word": ("min_num", "max_num"), "char": ("min_len", "max_len"), "%": ("min_ratio", "max_ratio")}
 _MIN_WORDS = r"\b(short|few|fewer|little|low|small|tiny|empty|too little|min(imum)?)\b"
 _MAX_WORDS = r"\b(long|many|much|high|large|huge|excessive|too many|max(imum)?)\b"
+#: "differ in only a word or two", "changed by up to 3 words": how many words near-duplicates differ by
+_EDITS = re.compile(r"\b(?:differ|chang|edit|var(?:y|ies)|swap|replac)\w*\s+(?:in\s+|by\s+)?"
+                    r"(?:only\s+|just\s+|at\s+most\s+|up\s+to\s+)?(?P<phrase>(?:\S+\s+){0,3}?(?:words?|tokens?)"
+                    r"(?:\s+or\s+\w+)?)", re.I)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "three": 3, "few": 3, "four": 4,
+                "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+#: the shortest documents whose near-duplicates the Jaccard threshold must still catch (this length quantile)
+_EDIT_LENGTH_QUANTILE = 0.05
+#: below this a Jaccard threshold would join unrelated documents sharing a few phrases
+_MIN_EDIT_JACCARD = 0.5
+#: the chance a threshold set from stated edits must give of catching such a pair
+_EDIT_RECALL = 0.9
 #: a proposed filter dropping more than this share of the sample gets a note
 HIGH_DROP_RATE = 0.5
 #: the tail cut used when a filter's default would drop too much and k-sigma sees no outliers
@@ -311,6 +327,88 @@ def _thresholds(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedC
     notes.extend(profile.notes)
 
 
+def _stated_edits(choice: NeedChoice) -> int | None:
+    """The most words the needs say near-duplicates differ by ("a word or two" gives 2), or None."""
+    counts = []
+    for need in choice.needs:
+        for m in _EDITS.finditer(need):
+            counts += [int(w) if w.isdigit() else _COUNT_WORDS.get(w.lower(), 0) for w in m["phrase"].split()]
+    return max(counts) if counts and max(counts) > 0 else None
+
+
+def _edit_bound(texts: list[str], edits: int, tokenization: str, window: int) -> float:
+    """The Jaccard similarity that ``edits`` changed words leave at least, at the short end of ``texts``.
+
+    A changed word alters one token (a word, or a punctuation-delimited chunk), so at most
+    ``edits·window`` of a text's ``S`` shingles; the similarity to the original is then at least
+    ``(S - c) / (S + c)`` with ``c = min(edits·window, S)``. The bound at the 5 % quantile of the
+    texts' values, floored to two decimals.
+    """
+    bounds = []
+    for text in texts:
+        n = len(shingles(text.lower(), tokenization, window))
+        c = min(edits * window, n)
+        bounds.append((n - c) / (n + c) if n else 0.0)
+    return math.floor(float(np.quantile(bounds, _EDIT_LENGTH_QUANTILE)) * 100) / 100
+
+
+def _lsh_threshold(similarity: float, num_perm: int, highest: float) -> float:
+    """The highest threshold (two decimals, at most ``highest``) whose LSH bands catch a pair at ``similarity``
+    with probability at least :data:`_EDIT_RECALL`: bands are not a hard cut, a pair right at the threshold
+    is caught about half the time."""
+    t = math.floor(min(highest, similarity) * 100) / 100
+    while t > _MIN_EDIT_JACCARD - 0.1:
+        bands, rows = optimal_param(t, num_perm)
+        if 1 - (1 - similarity**rows) ** bands >= _EDIT_RECALL:
+            break
+        t = round(t - 0.01, 2)
+    return t
+
+
+def _edit_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedChoice], notes: list[str]) -> None:
+    """For a shingling deduplicator whose needs say how many words duplicates differ by, a Jaccard threshold
+    (and word shingles, if its tokenization cannot see such edits) that still catches such pairs among
+    the dataset's short documents (in place); never a stricter threshold than the current one.
+    """
+    for choice in choices:
+        edits = _stated_edits(choice)
+        fields = get_op_class(choice.op).Params.model_fields
+        if edits is None or req.dataset is None or not {"jaccard_threshold", "window_size", "tokenization"} <= set(fields):
+            continue
+        tokenization = choice.params.get("tokenization", fields["tokenization"].default)
+        if tokenization not in ("space", "punctuation"):
+            continue
+        files = ctx.workspace.dataset_files(req.dataset)
+        texts = [t for t in read_sample(files, req.n).batch.column("text") if isinstance(t, str)]
+        if not texts:
+            continue
+        window = int(choice.params.get("window_size", fields["window_size"].default))
+        current = float(choice.params.get("jaccard_threshold", fields["jaccard_threshold"].default))
+        bound = _edit_bound(texts, edits, tokenization, window)
+        if bound < _MIN_EDIT_JACCARD and tokenization != "space":
+            spaced = _edit_bound(texts, edits, "space", window)
+            if spaced > bound:
+                choice.params["tokenization"] = tokenization = "space"
+                choice.params_why.append(f"tokenization = space: with {edits} changed word(s), {tokenization!r} "
+                                         f"shingles of the shorter documents keep Jaccard >= {bound} only")
+                bound = spaced
+        rule = (f"{edits} changed word(s) alter at most {edits * window} {window}-token shingles, which leaves "
+                f"the shortest {_EDIT_LENGTH_QUANTILE:.0%} of the sample's documents at Jaccard >= {bound}")
+        if bound >= current:
+            choice.params_why.append(f"jaccard_threshold = {current}: {rule}")
+        elif bound < _MIN_EDIT_JACCARD:
+            notes.append(f"{choice.op}: {rule}, too low a threshold to be safe; short documents' near-duplicates "
+                         "may be missed (a smaller window_size helps)")
+        else:
+            perms = int(choice.params.get("num_permutations", fields["num_permutations"].default)) \
+                if "num_permutations" in fields else 256
+            value = _lsh_threshold(bound, perms, current)
+            choice.params["jaccard_threshold"] = value
+            choice.stated.append("jaccard_threshold")
+            choice.params_why.append(f"jaccard_threshold = {value}: {rule}; LSH bands for {value} catch pairs at "
+                                     f"{bound} with probability >= {_EDIT_RECALL:.0%}")
+
+
 def _order(choice: NeedChoice) -> float:
     if choice.kind == "mapper":
         return _FIRST_MAPPERS.get(choice.op, _LAST_MAPPERS.get(choice.op, 1.0))
@@ -366,6 +464,7 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
     for choice in choices:
         _stated_bounds(choice)
     _thresholds(ctx, req, choices, notes)
+    _edit_threshold(ctx, req, choices, notes)
     choices.sort(key=_order)
     export = req.export_path or f"outputs/{req.project_name}/{req.project_name}.jsonl"
     recipe: dict[str, Any] = {"project_name": req.project_name}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
 import pytest
 
+from recipe_copilot.engine.ops.common.hashing import optimal_param
 from recipe_copilot.engine.testing import write_jsonl
 from recipe_copilot.tools import ToolContext, dry_run, propose_recipe, validate_recipe
 
@@ -179,3 +181,39 @@ def test_with_the_real_embedder_needs_without_a_phrasing_find_their_op(workspace
                       "remove tables": "remove_table_text_mapper", "split into sentences": "sentence_split_mapper",
                       "strip very long words": "remove_long_words_mapper"}
     assert all("search hit" in c.why for c in res.choices if c.op != "remove_long_words_mapper")
+
+
+def test_near_duplicates_said_to_differ_by_two_words_get_a_threshold_that_catches_them(ctx, workspace):
+    import random
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(3000)]
+    originals = [" ".join(rng.choice(vocab) for _ in range(40)) for _ in range(200)]
+    rows = [{"text": t} for t in originals]
+    for t in originals[:20]:  # 20 near-duplicates, two words replaced in each
+        words = t.split()
+        for j in rng.sample(range(len(words)), 2):
+            words[j] = rng.choice(vocab)
+        rows.append({"text": " ".join(words)})
+    write_jsonl(workspace / "near.jsonl", rows)
+    res = propose_recipe(ctx, {"needs": ["remove near-duplicate documents that differ in only a word or two"],
+                               "dataset": "near.jsonl"})
+    (choice,) = res.choices
+    shingles = 40 - 5 + 1
+    assert choice.op == "document_minhash_deduplicator"
+    bound = math.floor((shingles - 10) / (shingles + 10) * 100) / 100  # the worst case of two changed words
+    assert f"Jaccard >= {bound}" in choice.params_why[-1] and "2 changed word(s)" in choice.params_why[-1]
+    threshold = choice.params["jaccard_threshold"]
+    bands, rows = optimal_param(threshold, 256)
+    assert threshold < bound and 1 - (1 - bound**rows) ** bands >= 0.9
+    dry = dry_run(ctx, {"source": {"recipe": res.recipe}, "n": 220})
+    assert 200 <= dry.ops[0].rows_out <= 202  # (nearly) every planted near-duplicate found, no original lost
+
+
+def test_a_stated_edit_count_never_raises_the_threshold(ctx, workspace):
+    write_jsonl(workspace / "long.jsonl", [{"text": " ".join(f"w{i}x{j}" for j in range(400))} for i in range(50)])
+    res = propose_recipe(ctx, {"needs": ["drop near duplicates that differ by one word"], "dataset": "long.jsonl"})
+    (choice,) = res.choices
+    kept = choice.params.get("jaccard_threshold", 0.7)  # the borrowed or default value, lower than 0.97
+    assert choice.params_why[-1].startswith(f"jaccard_threshold = {kept}: 1 changed word(s)")
+    assert "Jaccard >= 0.97" in choice.params_why[-1]
