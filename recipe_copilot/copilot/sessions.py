@@ -26,6 +26,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from recipe_copilot.tools.drafts import RecipeDraft
+from recipe_copilot.tools.runmanager import RunManager, RunState
+from recipe_copilot.tools.runs import run_summary
 
 __all__ = ["Message", "RunEntry", "SessionInfo", "SessionNotFoundError", "SessionStore", "new_session_id"]
 
@@ -207,6 +209,23 @@ class SessionStore:
             self._db.execute("INSERT INTO runs (run_id, session_id, status, summary, created) VALUES (?, ?, ?, ?, ?) "
                              "ON CONFLICT(run_id) DO UPDATE SET status = excluded.status, summary = excluded.summary",
                              (run_id, session_id, status, summary, time.time()))
+
+    def track_run(self, session_id: str, state: RunState, runs: RunManager) -> None:
+        """Record a run the session started, as ``state`` says; if it was still running, read it again from
+        ``runs`` so that a run which ended in between is not left marked running (see :meth:`finish_run`)."""
+        self.record_run(session_id, state.run_id, state.status, run_summary(state))
+        if state.status == "running":
+            now = runs.get(state.run_id)
+            if now.status != "running":
+                self.record_run(session_id, now.run_id, now.status, run_summary(now))
+
+    def finish_run(self, state: RunState) -> bool:
+        """Set the final status of a run a session started (a run manager's ``on_finish`` listener);
+        False when no session started it."""
+        with self._lock, self._db:
+            cur = self._db.execute("UPDATE runs SET status = ?, summary = ? WHERE run_id = ?",
+                                   (state.status, run_summary(state), state.run_id))
+        return cur.rowcount > 0
 
     def runs(self, session_id: str) -> list[RunEntry]:
         """The session's runs, oldest first."""

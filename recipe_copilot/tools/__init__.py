@@ -54,6 +54,7 @@ from recipe_copilot.tools.runs import (
     cancel_run,
     run_recipe,
     run_status,
+    run_summary,
 )
 from recipe_copilot.tools.search import (
     GetOpRequest,
@@ -124,6 +125,7 @@ __all__ = [
     "propose_recipe",
     "run_recipe",
     "run_status",
+    "run_summary",
     "search_ops",
     "search_recipes",
     "suggest_thresholds",

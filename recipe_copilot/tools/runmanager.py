@@ -17,6 +17,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,6 +105,14 @@ class RunManager:
         self.max_active = max_active
         self._handles: dict[str, _Handle] = {}
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[RunState], None]] = []
+
+    def on_finish(self, listener: Callable[[RunState], None]) -> None:
+        """Call ``listener(state)`` in the run's thread each time a run ends (ok, failed or cancelled).
+
+        A listener that raises is logged and does not affect the run or the other listeners.
+        """
+        self._listeners.append(listener)
 
     @property
     def folder(self) -> Path:
@@ -182,7 +191,13 @@ class RunManager:
                 s.status, s.error = "failed", error
         if record is not None:
             self._index(handle, record)
-        self._save(handle.snapshot())
+        final = handle.snapshot()
+        self._save(final)
+        for listener in list(self._listeners):  # before done: whoever waits for the run sees what they did
+            try:
+                listener(final)
+            except Exception:  # a front door's bookkeeping must not break the run
+                log.exception("a listener of run %s failed", final.run_id)
         handle.done.set()
 
     def _fill_from_record(self, s: RunState, record: RunRecord, work_dir: Path) -> None:

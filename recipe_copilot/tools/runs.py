@@ -36,6 +36,7 @@ __all__ = [
     "load_request_recipe",
     "run_recipe",
     "run_status",
+    "run_summary",
 ]
 
 
@@ -89,7 +90,8 @@ class RunStateResult(ToolResult):
     summary: str = Field("", description="The state in one line.")
 
 
-def _summary(state: RunState) -> str:
+def run_summary(state: RunState) -> str:
+    """A run's state in one line: progress while it runs, counts and outputs once it is done."""
     if state.status == "running":
         stage = f"stage {state.stage + 1}/{state.stages}" if state.stages else "starting"
         return (f"{state.run_id} running: {stage} ({state.stage_label}), {state.progress:.0%} done, "
@@ -129,7 +131,7 @@ def run_recipe(ctx: ToolContext, req: RunRecipeRequest) -> RunStateResult:
         raise ConfirmationRequiredError(msg, hint=hint, input_bytes=size, estimated_rows=sample.estimated_rows,
                                         files=len(files), export_path=ctx.workspace.relative(recipe.export_path))
     state = ctx.runs.start(recipe, mapping, resume=req.resume, max_samples=req.max_samples, notes=warnings)
-    return RunStateResult(run=state, summary=_summary(state))
+    return RunStateResult(run=state, summary=run_summary(state))
 
 
 class RunStatusRequest(ToolRequest):
@@ -151,7 +153,7 @@ def run_status(ctx: ToolContext, req: RunStatusRequest) -> RunStateResult:
         The run's state and a one-line summary; or a typed error ``unknown_run``.
     """
     state = ctx.runs.wait(req.run_id, req.wait_seconds) if req.wait_seconds else ctx.runs.get(req.run_id)
-    return RunStateResult(run=state, summary=_summary(state))
+    return RunStateResult(run=state, summary=run_summary(state))
 
 
 class CancelRunRequest(ToolRequest):
@@ -175,4 +177,4 @@ def cancel_run(ctx: ToolContext, req: CancelRunRequest) -> RunStateResult:
     state = ctx.runs.cancel(req.run_id)
     if req.wait_seconds:
         state = ctx.runs.wait(req.run_id, req.wait_seconds)
-    return RunStateResult(run=state, summary=_summary(state))
+    return RunStateResult(run=state, summary=run_summary(state))

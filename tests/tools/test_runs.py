@@ -107,3 +107,17 @@ def test_run_states_outlive_the_context(ctx, workspace, small_recipe):
     path.write_text(path.read_text().replace('"status": "ok"', '"status": "running"'))
     lost = run_status(ToolContext.open(workspace), {"run_id": state.run_id}).run
     assert lost.status == "interrupted" and "resume=true" in lost.notes[-1]
+
+
+def test_finish_listeners_hear_each_end_before_waiters_return_and_cannot_break_a_run(ctx, small_recipe):
+    heard = []
+
+    def broken(state):
+        msg = "a front door's bug"
+        raise RuntimeError(msg)
+
+    ctx.runs.on_finish(broken)
+    ctx.runs.on_finish(heard.append)
+    state = _finish(ctx, source={"recipe": small_recipe}, max_samples=50)
+    assert state.status == "ok"  # the broken listener did not fail the run
+    assert [(s.run_id, s.status, s.rows_in) for s in heard] == [(state.run_id, "ok", 50)]

@@ -304,7 +304,6 @@ class GuidedWorkflow:
             if not state.ok or state.run.status != "running":
                 break
         run = state.run if state.ok else started.run
-        turn.store.record_run(sid, run.run_id, run.status, state.summary)
         yield RunFinished(session_id=sid, run_id=run.run_id, status=run.status, summary=state.summary)
         if asked:
             turn.store.add_message(sid, "assistant", state.summary)

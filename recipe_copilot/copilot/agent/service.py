@@ -50,6 +50,7 @@ class CopilotService:
         self.settings = settings or CopilotSettings.load()
         self.ctx = ctx or ToolContext.open(self.settings.workspace, knowledge=knowledge, keep_drafts=False)
         self.store = store or SessionStore(Path(self.settings.data_dir) / "sessions.sqlite3")
+        self.ctx.runs.on_finish(self.store.finish_run)  # a run's end reaches its session, whoever watches it
         self._model_factory = model or self._default_model
         self._model: Any = None
         self.mode: Mode = mode or self.settings.llm.resolved_mode

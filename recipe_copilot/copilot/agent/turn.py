@@ -112,8 +112,7 @@ class Turn:
             self.last_dry_run = dry_run_event(result, sid)
             yield self.last_dry_run
         if name in ("run_recipe", "run_status") and getattr(result, "run", None) is not None:
-            run = result.run  # type: ignore[attr-defined]
-            self.store.record_run(sid, run.run_id, run.status, getattr(result, "summary", ""))
+            self.store.track_run(sid, result.run, self.ctx.runs)  # type: ignore[attr-defined]
 
     def _cite_from(self, name: str, result: ToolResult) -> None:
         if name == "propose_recipe":

@@ -11,8 +11,37 @@ engine directly. Importing this package is cheap: each front door imports its fr
 
 from __future__ import annotations
 
-__all__ = ["ServeError"]
+import errno
+import socket
+
+__all__ = ["ServeError", "bind", "listen_error"]
 
 
 class ServeError(Exception):
     """Raised when a server cannot start as asked (a missing token, a port in use...); the message says the fix."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``port`` 0: a free one), IPv6 when the host is.
+
+    Raises:
+        ServeError: the port is in use, or the address cannot be listened on.
+
+    Example:
+        >>> with bind("127.0.0.1", 0) as sock:
+        ...     sock.getsockname()[1] > 0
+        True
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise listen_error(host, port, exc) from None
+
+
+def listen_error(host: str, port: int, exc: OSError) -> ServeError:
+    """The error to raise when a server cannot listen on ``host:port``: what went wrong and the fix."""
+    if exc.errno == errno.EADDRINUSE:
+        return ServeError(f"port {port} on {host} is already in use: stop what listens there, or pick another "
+                          "with --port")
+    return ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --host or --port")

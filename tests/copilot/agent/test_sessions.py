@@ -56,3 +56,20 @@ def test_threads_can_share_the_store(tmp_path):
     for t in threads:
         t.join()
     assert len(store.messages(sid)) == 80
+
+
+def test_a_run_started_by_a_session_reaches_its_final_status_with_no_one_watching(make_service):
+    from recipe_copilot.tools import call_tool
+    from recipe_copilot.tools.runs import run_summary
+
+    service = make_service(lambda: None, mode="agent")
+    sid = service.store.create(dataset="data/web.jsonl").id
+    recipe = {"dataset_path": "data/web.jsonl", "export_path": "outputs/w/w.jsonl",
+              "process": [{"words_num_filter": {"min_num": 20}}]}
+    started = call_tool(service.ctx, "run_recipe", {"source": {"recipe": recipe}, "max_samples": 100})
+    assert started.ok, started.error
+    service.store.track_run(sid, started.run, service.ctx.runs)
+    final = service.ctx.runs.wait(started.run.run_id, timeout=120)
+    (entry,) = service.store.runs(sid)
+    assert final.status == "ok" and entry.status == "ok" and entry.summary == run_summary(final)
+    assert "100 in" in entry.summary
