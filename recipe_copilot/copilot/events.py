@@ -26,6 +26,7 @@ __all__ = [
     "OpCount",
     "RecipeUpdated",
     "RunFinished",
+    "SampleExample",
     "StepStarted",
     "ToolCalled",
     "ToolReturned",
@@ -86,6 +87,14 @@ class OpCount(BaseModel):
     kept_ratio: float
 
 
+class SampleExample(BaseModel):
+    """A sample a dry run dropped, changed or kept, its text cut short."""
+
+    verdict: Literal["dropped", "duplicate", "changed", "kept"]
+    op: str = Field("", description="The op that dropped or changed it (empty for kept samples).")
+    text: str = Field(description="The text; for a changed sample 'before → after' around the change.")
+
+
 class DryRunDone(_Event):
     """A dry run on a sample finished."""
 
@@ -96,6 +105,8 @@ class DryRunDone(_Event):
     seconds: float = 0.0
     ops: list[OpCount] = Field(default_factory=list)
     estimated_rows_out: int | None = Field(None, description="Rows a full run would keep (estimate).")
+    record_path: str = Field("", description="The dry run's run.json, relative to the workspace.")
+    examples: list[SampleExample] = Field(default_factory=list, description="Samples it dropped, changed and kept.")
 
 
 class RunFinished(_Event):

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from recipe_copilot.copilot.events import DryRunDone, Event, OpCount, RecipeUpdated, ToolCalled, ToolReturned
+from recipe_copilot.copilot.events import (
+    DryRunDone,
+    Event,
+    OpCount,
+    RecipeUpdated,
+    SampleExample,
+    ToolCalled,
+    ToolReturned,
+)
 from recipe_copilot.copilot.sessions import SessionInfo, SessionStore
 from recipe_copilot.tools import ToolContext, ToolResult, call_tool
 from recipe_copilot.tools.drafts import recipe_yaml
@@ -128,14 +136,32 @@ class Turn:
             self.cite(f"run:{getattr(result, 'run_id', '') or 'earlier run'}")
 
 
+def _example_text(row: Any) -> str:
+    """The text of a dry run's example: a sample, a duplicate pair's dropped side, a mapper's before/after."""
+    if not isinstance(row, dict):
+        return str(row)
+    if "before" in row:
+        return f"{row['before']} → {row.get('after', '')}"
+    if "dup1" in row:
+        return _example_text(row["dup1"])
+    text = row.get("text")
+    return text if isinstance(text, str) else json.dumps(row, ensure_ascii=False, default=str)[:300]
+
+
 def dry_run_event(result: Any, session_id: str | None) -> DryRunDone:
     """A :class:`DryRunDone` from a ``dry_run`` tool result."""
     estimate = getattr(result, "estimate", None)
+    examples = [SampleExample(verdict=verdict, op=o.name, text=_example_text(row))  # type: ignore[arg-type]
+                for o in result.ops
+                for verdict, rows in (("dropped", o.dropped), ("duplicate", o.duplicates), ("changed", o.changed))
+                for row in rows]
+    examples += [SampleExample(verdict="kept", text=_example_text(row)) for row in result.output_examples]
     return DryRunDone(
         session_id=session_id, rows_in=result.rows_in, rows_out=result.rows_out, kept_ratio=result.kept_ratio,
         seconds=result.seconds,
         ops=[OpCount(name=o.name, rows_in=o.rows_in, rows_out=o.rows_out, kept_ratio=o.kept_ratio) for o in result.ops],
         estimated_rows_out=estimate.estimated_rows_out if estimate is not None else None,
+        record_path=result.record_path, examples=examples,
     )
 
 

@@ -30,7 +30,6 @@ import pandas as pd
 from recipe_copilot.copilot.agent.service import CopilotService
 from recipe_copilot.copilot.events import DryRunDone
 from recipe_copilot.copilot.serve import ServeError, bind
-from recipe_copilot.engine.runrecord import RunRecord
 from recipe_copilot.tools import call_tool
 from recipe_copilot.tools.sampling import head_jsonl
 
@@ -85,7 +84,7 @@ def _apply(event: Any, tab: _Tab, service: CopilotService) -> dict[str, Any]:
         out["recipe"] = event.yaml
     elif kind == "dry_run_done":
         out.update(_dry_run_panels(event))
-        out["samples"] = _samples_frame(_dry_samples(service, event))
+        out["samples"] = _samples_frame(_dry_samples(event))
     elif kind == "run_finished":
         out["run"] = f"**{event.run_id}**: {event.status}. {event.summary}"
     elif kind == "answer_delta":
@@ -126,36 +125,16 @@ def _dry_run_panels(dry: DryRunDone) -> dict[str, Any]:
     }
 
 
-def _dry_samples(service: CopilotService, dry: DryRunDone) -> list[list[str]]:
-    """A few samples the dry run dropped (per op, from its trace) and kept (from its output).
-
-    The event does not name its dry run; turns run one at a time, so it is the newest one under
-    the workspace's ``.copilot/dry_runs`` (checked against the event's row counts).
-    """
-    records = sorted((service.ctx.workspace.state_dir / "dry_runs").glob("*/runs/*/run.json"),
-                     key=lambda p: p.stat().st_mtime)
-    if not records:
-        return []
-    record = RunRecord.model_validate_json(records[-1].read_text())
-    if (record.rows_in, record.rows_out) != (dry.rows_in, dry.rows_out):
-        return []
-    verdicts = {"mapper": "changed", "deduplicator": "dropped (duplicate)"}
+def _dry_samples(dry: DryRunDone) -> list[list[str]]:
+    """A few samples the dry run dropped or changed (per op) and kept."""
+    shown: dict[tuple[str, str], int] = {}
     rows = []
-    for op in record.ops:
-        if record.trace_dir and op.trace_file:
-            rows += [[verdicts.get(op.kind, "dropped"), op.name, _sample_text(r)]
-                     for r in head_jsonl(Path(record.trace_dir) / op.trace_file, SAMPLES)]
-    kept = [r for path in record.outputs for r in head_jsonl(path, SAMPLES)][:SAMPLES]
-    return rows + [["kept", "", _sample_text(r)] for r in kept]
-
-
-def _sample_text(row: dict[str, Any]) -> str:
-    """The text of a sample or a trace row (a duplicate pair, a mapper's before/after)."""
-    if "dup1" in row:
-        return _sample_text(row["dup1"])
-    if "original text" in row:
-        return f"{_clip(row['original text'], 110)} → {_clip(row.get('processed_text', ''), 110)}"
-    return _clip(row.get("text", row))
+    for ex in dry.examples:
+        key = (ex.verdict, ex.op)
+        shown[key] = shown.get(key, 0) + 1
+        if shown[key] <= SAMPLES:
+            rows.append([ex.verdict, ex.op, _clip(ex.text)])
+    return rows
 
 
 def _samples_frame(rows: list[list[str]]) -> pd.DataFrame:
@@ -277,7 +256,7 @@ def _follow(service: CopilotService, tab: _Tab, run_id: str, shown: Any) -> Iter
             yield shown({"run": f"**{run_id}** running `{bar}` {state.progress:.0%}\n\n{result.summary}"})
             continue
         break
-    rows = [["kept (run output)", "", _sample_text(r)] for path in state.outputs
+    rows = [["kept (run output)", "", _clip(r.get("text", r))] for path in state.outputs
             for r in head_jsonl(Path(service.ctx.workspace.root) / path, SAMPLES)][:SAMPLES]
     text = (f"**{run_id}**: {state.status}. rows in: {state.rows_in:,}, rows out: {state.rows_out:,}, "
             f"quarantined: {state.errors}\n\n{result.summary}")

@@ -21,3 +21,22 @@ def test_exported_members_are_sorted_and_exist():
     for module in (events, agent):
         assert module.__all__ == sorted(module.__all__)
         assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_a_dry_run_event_carries_examples_of_what_each_op_did(make_service):
+    from recipe_copilot.copilot.agent.turn import dry_run_event
+    from recipe_copilot.tools import call_tool
+
+    service = make_service(lambda: None, mode="agent")
+    recipe = {"dataset_path": "data/web.jsonl", "process": [
+        {"clean_email_mapper": {}}, {"words_num_filter": {"min_num": 20}}, {"document_deduplicator": {}}]}
+    result = call_tool(service.ctx, "dry_run", {"source": {"recipe": recipe}, "n": 500, "examples": 2})
+    event = dry_run_event(result, "s-1")
+    by = {(e.verdict, e.op) for e in event.examples}
+    assert {("changed", "clean_email_mapper"), ("dropped", "words_num_filter"),
+            ("duplicate", "document_deduplicator"), ("kept", "")} <= by
+    changed = next(e for e in event.examples if e.verdict == "changed")
+    assert "@" in changed.text.split(" → ")[0] and "@" not in changed.text.split(" → ")[1]
+    dropped = [e.text for e in event.examples if e.verdict == "dropped"]
+    assert all(len(t.split()) < 20 for t in dropped)
+    assert event.record_path.endswith("run.json") and (service.ctx.workspace.root / event.record_path).is_file()

@@ -119,7 +119,7 @@ def test_a_turn_streams_into_the_chat_the_recipe_and_the_dry_run(web, browser, t
     expect(page.locator("#dry-summary")).to_contain_text(f"Dry run: {expected.rows_in:,} rows in, {expected.rows_out:,} out")
     expect(page.locator("#dry-plot canvas, #dry-plot svg").first).to_be_visible()
     verdicts = {r[0] for r in table_rows(page, "samples") if r}
-    assert {"dropped", "dropped (duplicate)", "kept"} <= verdicts
+    assert {"dropped", "duplicate", "kept"} <= verdicts
     expect(page.locator("#run")).to_be_enabled()  # the answer awaits consent
 
     page.locator("#profile").click()
