@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  mkdir -p $(WHEELS); \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel -c constraints.txt --no-deps llama-cpp-python==0.3.36 -w $(WHEELS); }
 	$(PIP) --find-links $(WHEELS) llama-cpp-python==0.3.36
-	$(PIP) --find-links $(WHEELS) -e '.[knowledge,copilot,lm,media,ray,serve,dev]'
+	$(PIP) --find-links $(WHEELS) -e '.[knowledge,copilot,lm,llm,media,ray,serve,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -9,6 +9,9 @@ import pytest
 def _isolated_env(tmp_path, monkeypatch):
     """No test reads or writes the user's own knowledge index, or talks to a configured server."""
     monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "copilot-data"))
+    monkeypatch.setenv("RC_LLM_CACHE", str(tmp_path / "llm-cache.sqlite"))  # LLM ops' answers stay per test
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_URL", "OPENAI_API_KEY", "DASHSCOPE_BASE_URL", "DASHSCOPE_API_KEY", "SK"):
+        monkeypatch.delenv(var, raising=False)
     for var in ("COPILOT_CHROMA_URL", "COPILOT_RUNS_DIRS", "COPILOT_CHROMA_COLLECTION"):
         monkeypatch.delenv(var, raising=False)
 

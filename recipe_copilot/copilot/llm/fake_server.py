@@ -295,6 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     server_owner: FakeOpenAIServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave as written, not held back for the peer's delayed ACK
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from recipe_copilot.engine.errors import DatasetError, MissingDependencyError, ParamError, closest
+from recipe_copilot.engine.errors import DatasetError, EngineError, MissingDependencyError, ParamError, closest
 from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = [
@@ -262,6 +262,8 @@ class Op:
         batch = self._quarantine_bad_input(batch, run)
         try:
             out = self.apply(batch, run)
+        except EngineError:  # raised on purpose (an unusable endpoint, a missing package): no sample is to blame
+            raise
         except Exception:  # a sample the op cannot handle; find which, keep the rest
             if not self.params.skip_op_error:
                 raise
