@@ -98,6 +98,9 @@ _EDIT_LENGTH_QUANTILE = 0.05
 _MIN_EDIT_JACCARD = 0.5
 #: the chance a threshold set from stated edits must give of catching such a pair
 _EDIT_RECALL = 0.9
+#: a line in this share of the documents is boilerplate, and in at least this many
+_BOILERPLATE_SHARE = 0.01
+_MIN_LINE_DOCS = 3
 #: a proposed filter dropping more than this share of the sample gets a note
 HIGH_DROP_RATE = 0.5
 #: the tail cut used when a filter's default would drop too much and k-sigma sees no outliers
@@ -352,6 +355,39 @@ def _edit_bound(texts: list[str], edits: int, tokenization: str, window: int) ->
     return math.floor(float(np.quantile(bounds, _EDIT_LENGTH_QUANTILE)) * 100) / 100
 
 
+def _sample_texts(ctx: ToolContext, req: ProposeRecipeRequest) -> tuple[list[str], int]:
+    """The texts of the request's sample of its dataset, and the dataset's estimated rows."""
+    sample = read_sample(ctx.workspace.dataset_files(str(req.dataset)), req.n)
+    return [t for t in sample.batch.column("text") if isinstance(t, str)], sample.estimated_rows
+
+
+def _line_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedChoice]) -> None:
+    """A line deduplicator's ``frequency_threshold`` sized to the dataset (in place): a line in 1 % of the
+    documents (at least :data:`_MIN_LINE_DOCS`) is boilerplate, so a bound borrowed from a recipe for a
+    large crawl is lowered for a small dataset, where no line could reach it."""
+    for choice in choices:
+        cls = get_op_class(choice.op)
+        fields = cls.Params.model_fields
+        if req.dataset is None or "frequency_threshold" not in fields or not hasattr(cls, "line_digests"):
+            continue
+        current = int(choice.params.get("frequency_threshold", fields["frequency_threshold"].default))
+        texts, rows = _sample_texts(ctx, req)
+        target = max(_MIN_LINE_DOCS, math.ceil(_BOILERPLATE_SHARE * rows))
+        if not texts or target >= current:
+            continue
+        op = cls.from_config(choice.params)
+        counts: dict[bytes, int] = {}
+        for text in texts:
+            for digest in {d for d in op.line_digests(text) if d}:
+                counts[digest] = counts.get(digest, 0) + 1
+        scale = rows / len(texts)
+        frequent = sum(c * scale > target for c in counts.values())
+        choice.params["frequency_threshold"] = target
+        choice.params_why.append(f"frequency_threshold = {target}: a line in over {_BOILERPLATE_SHARE:.0%} of the "
+                                 f"dataset's ~{rows:,} documents is boilerplate ({current} suits a larger crawl); "
+                                 f"{frequent} distinct line(s) of the sample reach that")
+
+
 def _lsh_threshold(similarity: float, num_perm: int, highest: float) -> float:
     """The highest threshold (two decimals, at most ``highest``) whose LSH bands catch a pair at ``similarity``
     with probability at least :data:`_EDIT_RECALL`: bands are not a hard cut, a pair right at the threshold
@@ -378,8 +414,7 @@ def _edit_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[N
         tokenization = choice.params.get("tokenization", fields["tokenization"].default)
         if tokenization not in ("space", "punctuation"):
             continue
-        files = ctx.workspace.dataset_files(req.dataset)
-        texts = [t for t in read_sample(files, req.n).batch.column("text") if isinstance(t, str)]
+        texts, _ = _sample_texts(ctx, req)
         if not texts:
             continue
         window = int(choice.params.get("window_size", fields["window_size"].default))
@@ -465,6 +500,7 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
         _stated_bounds(choice)
     _thresholds(ctx, req, choices, notes)
     _edit_threshold(ctx, req, choices, notes)
+    _line_threshold(ctx, req, choices)
     choices.sort(key=_order)
     export = req.export_path or f"outputs/{req.project_name}/{req.project_name}.jsonl"
     recipe: dict[str, Any] = {"project_name": req.project_name}

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from recipe_copilot.engine.ops.common.hashing import optimal_param
-from recipe_copilot.engine.testing import write_jsonl
+from recipe_copilot.engine.testing import run_rows, write_jsonl
 from recipe_copilot.tools import ToolContext, dry_run, propose_recipe, validate_recipe
 
 NEEDS = ["drop short docs", "remove emails", "dedup", "drop near-duplicates", "drop toxic content"]
@@ -217,3 +217,34 @@ def test_a_stated_edit_count_never_raises_the_threshold(ctx, workspace):
     kept = choice.params.get("jaccard_threshold", 0.7)  # the borrowed or default value, lower than 0.97
     assert choice.params_why[-1].startswith(f"jaccard_threshold = {kept}: 1 changed word(s)")
     assert "Jaccard >= 0.97" in choice.params_why[-1]
+
+
+def _pages(n: int, boilerplate: int) -> list[dict]:
+    footers = ["Subscribe | Cookie settings | Terms", "Share this page: Facebook Twitter", "All rights reserved."]
+    rows = [{"text": f"Page {i} talks about topic {i * 7919 % 10007}.\nIts second line, number {i}."}
+            for i in range(n)]
+    for i in range(boilerplate):
+        rows[i * 7 % n]["text"] += "\n" + footers[i % 3]
+    return rows
+
+
+def test_a_line_threshold_borrowed_for_big_crawls_is_sized_to_a_small_dataset(ctx, workspace):
+    write_jsonl(workspace / "pages.jsonl", _pages(300, 36))  # each footer line in 12 of 300 pages
+    res = propose_recipe(ctx, {"needs": ["remove the boilerplate lines that repeat across many pages"],
+                               "dataset": "pages.jsonl"})
+    (choice,) = res.choices
+    assert choice.op == "document_line_deduplicator" and choice.params["frequency_threshold"] == 3
+    assert "3 distinct line(s)" in choice.params_why[-1]
+    out = run_rows(_pages(300, 36), res.recipe["process"])
+    texts = [r["text"] for r in out.rows]
+    assert len(texts) == 300 and not any("Cookie settings" in t or "rights reserved" in t for t in texts)
+    assert texts[0] == "Page 0 talks about topic 0.\nIts second line, number 0."  # the page's own lines stay
+
+
+def test_a_line_threshold_is_left_alone_on_a_large_dataset(ctx, workspace):
+    write_jsonl(workspace / "many.jsonl", _pages(4000, 120))
+    res = propose_recipe(ctx, {"needs": ["remove the boilerplate lines that repeat across many pages"],
+                               "dataset": "many.jsonl", "n": 500})
+    (choice,) = res.choices
+    assert choice.params.get("frequency_threshold", 6) <= 40  # 1% of 4,000 is 40: nothing lowered
+    assert not any("suits a larger crawl" in why for why in choice.params_why)
