@@ -4,7 +4,11 @@ Each case is a sample and the answers the fake server gives to it, in order (key
 ``case-N`` marker in the request, so concurrency and retries cannot shift them). Both
 implementations run every case on a fresh server; the script compares stats, kept rows,
 mapped fields, the user messages sent and how many requests each sample took. System prompts
-differ on purpose (ours are reworded), so they are not compared.
+differ on purpose (ours are reworded), so they are not compared; image_tagging_vlm_mapper's user
+text is reworded too, so its cases set ``input_template``. Images in a user message are compared
+by their decoded bytes: the data URL's mime type differs on purpose (Data-Juicer always says
+image/jpeg, ours names the file's real format), and tag lists are compared sorted (Data-Juicer
+keeps them in set order, which is random per process).
 
 Run (Data-Juicer needs ``openai``, which its venv lacks; put it on a side path, not in the venv):
     /work/djvenv/bin/python -m pip install --target /tmp/dj-openai --no-deps openai distro jiter sniffio
@@ -15,6 +19,8 @@ Exit status 0 when every case matches.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -23,7 +29,10 @@ import sys
 import tempfile
 import threading
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from recipe_copilot.copilot.llm.fake_server import FakeError, FakeOpenAIServer, RecordedRequest
 from recipe_copilot.engine.ops import get_op_class
@@ -69,6 +78,31 @@ CALIBRATE_QA = [
 ]
 CALIBRATE_ONE = [["  new text \n"], ["", " ", "x"], [FakeError(503), "after error"], ["【问题】q\n【回答】a"]]
 
+OPTIMIZE_QA = [
+    [QA.format("新问题", "新回答")],
+    ["前言\n【问题】q\n多行\n【回答】a\nb"],
+    ["no markers", "still none", "nope"],
+    ["【问题】\n【回答】只改回答"],
+    [FakeError(500), QA.format("q3", "a3")],
+    ["", "【问题】 q4 【回答】 a4 "],
+    [FakeError(400, "too long"), "【问题】q5【回答】"],
+]
+API = {"is_hf_model": False}
+TAGS = [
+    ['{"tags": ["Red Apple", "wooden table", "red apple"]}'],
+    ['```json\n{"tags": ["a", "b"]}\n```'],
+    ["Response: {'tag': 'Sunny Day, sky, '}"],
+    ["no json", '{"tags": ["never asked"]}'],
+    [FakeError(500), '{"tags": ["after-retry"]}'],
+    [FakeError(400, "too long")],
+    [json.dumps({"tags": [f"t{i % 10}" for i in range(12)]})],
+    ['["not", "a", "dict"]'],
+    ['{"tags": ["' + "x" * 40 + '", 3, null]}'],
+    ['{"tag": ["first"]}', '{"tags": ["second"]}'],  # images [a, a, b]: one request per distinct image
+    [],  # no images: [[]] without a request
+]
+TAG_PARAMS = {"is_api_model": True, "input_template": "Tag this image. Text: {text}"}
+
 OPS: list[tuple[str, str, dict, list[list[Any]]]] = [
     ("llm_quality_score_filter", "data_juicer.ops.filter.llm_quality_score_filter:LLMQualityScoreFilter", {},
      analysis_cases(Q)),
@@ -84,6 +118,15 @@ OPS: list[tuple[str, str, dict, list[list[Any]]]] = [
      CALIBRATE_ONE),
     ("calibrate_response_mapper", "data_juicer.ops.mapper.calibrate_response_mapper:CalibrateResponseMapper",
      {"output_pattern": r"(Answer):\s*\((\w+)\)"}, [["Answer: (better) done"], ["no marker"]]),
+    ("optimize_qa_mapper", "data_juicer.ops.mapper.optimize_qa_mapper:OptimizeQAMapper", API, OPTIMIZE_QA),
+    ("optimize_qa_mapper", "data_juicer.ops.mapper.optimize_qa_mapper:OptimizeQAMapper",
+     {**API, "output_pattern": r"Q:\s*(.*?)\s*\|A:(.*)"}, [["Q: x\ny |A: z\n"], [" Q: no|A: match"]]),
+    ("optimize_query_mapper", "data_juicer.ops.mapper.optimize_query_mapper:OptimizeQueryMapper", API,
+     CALIBRATE_ONE),
+    ("optimize_response_mapper", "data_juicer.ops.mapper.optimize_response_mapper:OptimizeResponseMapper", API,
+     CALIBRATE_ONE),
+    ("image_tagging_vlm_mapper", "data_juicer.ops.mapper.image_tagging_vlm_mapper:ImageTaggingVLMMapper",
+     TAG_PARAMS, TAGS),
 ]
 
 DJ_DRIVER = r"""
@@ -94,13 +137,15 @@ op = getattr(importlib.import_module(module), name)(**spec["params"])
 out = []
 for row in spec["rows"]:
     sample = dict(row)
+    if spec["meta"]:
+        sample.setdefault("__dj__meta__", {})
     if spec["kind"] == "filter":
         sample["__dj__stats__"] = {}
         sample = op.compute_stats_single(sample)
         out.append({"stats": sample["__dj__stats__"], "keep": bool(op.process_single(sample))})
     else:
         out.append({"row": op.process_single(sample)})
-print("@@RESULT@@" + json.dumps(out, ensure_ascii=False))
+print("@@RESULT@@" + json.dumps(out, ensure_ascii=False, default=lambda o: o.tolist()))
 """
 
 
@@ -112,7 +157,7 @@ class Script:
         self.users: dict[int, set[str]] = defaultdict(set)
 
     def __call__(self, request: RecordedRequest) -> Any:
-        user = request.messages[-1]["content"]
+        user = comparable(request.messages[-1]["content"])
         case = int(re.findall(r"case-(\d+)", user)[-1])
         with self.lock:
             k = self.seen[case]
@@ -122,8 +167,47 @@ class Script:
         return answers[k] if k < len(answers) else "(script exhausted)"
 
 
-def rows_for(op: str, n: int) -> list[dict]:
-    if op.startswith("calibrate"):
+def comparable(content: Any) -> str:
+    """A user message as text; an image part becomes the digest of its decoded bytes (mime left out)."""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        if part.get("type") == "image_url":
+            data = base64.b64decode(part["image_url"]["url"].partition(";base64,")[2])
+            parts.append(f"<image {hashlib.sha256(data).hexdigest()[:12]}>")
+        else:
+            parts.append(part.get("text", ""))
+    return "\n".join(parts)
+
+
+def normalised(results: list[dict]) -> list[dict]:
+    """Tag lists sorted (Data-Juicer's order is a set's); numpy-free plain values."""
+    for r in results:
+        meta = (r.get("row") or {}).get("__dj__meta__") or {}
+        for key, value in meta.items():
+            if isinstance(value, list) and all(isinstance(v, list) for v in value):
+                meta[key] = [sorted(v) for v in value]
+    return results
+
+
+def images_for(n: int, folder: Path) -> list[list[str]]:
+    """Per case, distinct tiny PNGs; case n-2 has [a, a, b], the last case none."""
+    paths = []
+    for i in range(n + 1):
+        path = folder / f"img{i}.png"
+        Image.new("RGB", (3 + i, 2), (20 * i % 256, 90, 200)).save(path)
+        paths.append(str(path))
+    out = [[p] for p in paths[:n]]
+    out[n - 2] = [paths[n - 2], paths[n - 2], paths[n]]
+    out[n - 1] = []
+    return out
+
+
+def rows_for(op: str, n: int, folder: Path) -> list[dict]:
+    if op.startswith("image_tagging"):
+        return [{"text": f"photo case-{i}", "images": imgs} for i, imgs in enumerate(images_for(n, folder))]
+    if op.startswith(("calibrate", "optimize")):
         return [{"text": f"reference case-{i}", "query": f"q case-{i}", "response": f"a case-{i}"} for i in range(n)]
     return [{"text": f"sample case-{i}"} for i in range(n)]
 
@@ -131,6 +215,8 @@ def rows_for(op: str, n: int) -> list[dict]:
 def run_ours(op: str, params: dict, rows: list[dict], url: str) -> list[dict]:
     cls = get_op_class(op)
     mp = {"base_url": url, "api_key": "fake", "cache": False}
+    if op.startswith("image_tagging"):
+        mp["concurrency"] = 1  # the script answers a case's images in arrival order, as Data-Juicer sends them
     inst = cls.from_config({**params, "model_params": mp})
     inst.ensure_ready()
     batch = SampleBatch.from_rows(rows)
@@ -142,10 +228,13 @@ def run_ours(op: str, params: dict, rows: list[dict], url: str) -> list[dict]:
     return [{"row": r} for r in inst.run_batch(batch, OpRun()).to_rows()]
 
 
-def run_dj(cls_path: str, kind: str, params: dict, rows: list[dict], url: str) -> list[dict]:
-    spec = {"cls": cls_path, "kind": kind, "rows": rows,
-            "params": {**params, "model_params": {"base_url": url, "api_key": "fake"},
-                       ("api_model" if kind == "mapper" else "api_or_hf_model"): "fake-model"}}
+def model_key(op: str) -> str:
+    return "api_model" if "api_model" in get_op_class(op).Params.model_fields else "api_or_hf_model"
+
+
+def run_dj(op: str, cls_path: str, kind: str, params: dict, rows: list[dict], url: str) -> list[dict]:
+    spec = {"cls": cls_path, "kind": kind, "rows": rows, "meta": op.startswith("image_tagging"),
+            "params": {**params, "model_params": {"base_url": url, "api_key": "fake"}, model_key(op): "fake-model"}}
     env = dict(os.environ)
     if extra := os.environ.get("DJ_EXTRA_PATH"):
         env["PYTHONPATH"] = extra
@@ -160,18 +249,19 @@ def run_dj(cls_path: str, kind: str, params: dict, rows: list[dict], url: str) -
 
 def main() -> int:
     failures = 0
+    media = tempfile.TemporaryDirectory()
     for op, cls_path, params, cases in OPS:
-        rows = rows_for(op, len(cases))
+        rows = rows_for(op, len(cases), Path(media.name))
         kind = get_op_class(op).kind
         results, traffic = {}, {}
         for who in ("ours", "dj"):
             script = Script(cases)
             with FakeOpenAIServer(script) as server:
                 if who == "ours":
-                    results[who] = run_ours(op, {**params, "api_model" if kind == "mapper" else "api_or_hf_model":
-                                                 "fake-model"}, rows, server.base_url)
+                    results[who] = run_ours(op, {**params, model_key(op): "fake-model"}, rows, server.base_url)
                 else:
-                    results[who] = run_dj(cls_path, kind, params, rows, server.base_url)
+                    results[who] = run_dj(op, cls_path, kind, params, rows, server.base_url)
+            results[who] = normalised(results[who])
             traffic[who] = (dict(script.seen), {k: sorted(v) for k, v in script.users.items()})
         bad = [i for i in range(len(cases)) if results["ours"][i] != results["dj"][i]]
         if traffic["ours"][0] != traffic["dj"][0]:
@@ -186,6 +276,7 @@ def main() -> int:
         label = f"{op} {params.get('output_pattern', '')}".strip()
         print(f"{label}: {len(cases) - len(bad)}/{len(cases)} cases identical, "
               f"{sum(traffic['ours'][0].values())} requests (ours) / {sum(traffic['dj'][0].values())} (dj)")
+    media.cleanup()
     print("CONFORMANT" if failures == 0 else f"{failures} difference(s)")
     return 0 if failures == 0 else 1
 

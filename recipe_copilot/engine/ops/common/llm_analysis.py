@@ -114,7 +114,8 @@ class LLMAnalysisFilter(LLMOpMixin, Filter):
 
     def setup(self) -> None:
         p = self.params
-        local_model_refused(self.name, is_hf_model=p.is_hf_model, enable_vllm=p.enable_vllm)
+        local_model_refused(self.name, {k: True for k in ("is_hf_model", "enable_vllm") if getattr(p, k)},
+                            "is_hf_model: false and enable_vllm: false")
         prompt = p.system_prompt or self.default_prompt
         lang = (p.preferred_output_lang or "").strip().lower().replace("_", "-")
         if lang:

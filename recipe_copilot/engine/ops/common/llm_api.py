@@ -50,14 +50,15 @@ class LLMEndpointError(EngineError):
     """The LLM endpoint cannot be used at all (unreachable, unauthorised, wrong URL): the run stops."""
 
 
-def local_model_refused(op: str, **flags: bool) -> None:
-    """Raise :class:`ParamError` if a local-model flag (``is_hf_model``, ``enable_vllm``) is set."""
-    on = [name for name, value in flags.items() if value]
-    if on:
+def local_model_refused(op: str, local: dict[str, bool], fix: str) -> None:
+    """Raise :class:`ParamError` when ``local`` (the flags, as set, that select a local model) is not
+    empty; the message says to serve the model behind an endpoint and to set ``fix``."""
+    if local:
+        given = ", ".join(f"{name}={str(value).lower()}" for name, value in local.items())
         msg = (
-            f"op {op!r}: {', '.join(on)}=true (a local model) is not supported here; serve the model "
-            "behind an OpenAI-compatible endpoint (e.g. `vllm serve MODEL`) and set OPENAI_BASE_URL "
-            "or model_params.base_url"
+            f"op {op!r}: {given} selects a local model, which is not supported here; serve the model "
+            f"behind an OpenAI-compatible endpoint (e.g. `vllm serve MODEL`), set {fix}, and point "
+            "OPENAI_BASE_URL or model_params.base_url at the server"
         )
         raise ParamError(msg)
 
@@ -312,5 +313,5 @@ class LLMOpMixin:
     def make_client(self, model: str) -> ChatClient:
         """The client for this op's ``api_endpoint``, ``response_path``, ``model_params``, ``work_dir``."""
         p = self.params  # type: ignore[attr-defined]
-        self.client = ChatClient(model, p.api_endpoint, p.response_path, dict(p.model_params), p.work_dir)
+        self.client = ChatClient(model, p.api_endpoint, p.response_path, dict(p.model_params or {}), p.work_dir)
         return self.client

@@ -45,16 +45,31 @@ class CalibrateMapper(LLMOpMixin, Mapper):
     """
 
     default_prompt: ClassVar[str]
+    #: the answer pattern when ``output_pattern`` is unset, and the flags it is compiled with
+    default_pattern: ClassVar[str] = OUTPUT_PATTERN
+    pattern_flags: ClassVar[int] = 0
     cost = 200.0
 
     def setup(self) -> None:
         p = self.params
         try:
-            self.pattern = re.compile(p.output_pattern or OUTPUT_PATTERN)
+            self.pattern = re.compile(p.output_pattern or self.default_pattern, self.pattern_flags)
         except re.error as exc:
             msg = f"output_pattern {p.output_pattern!r} is not a valid regex: {exc}"
             raise ParamError(msg) from None
-        self.make_client(p.api_model)
+        self.make_client(self.model_name())
+
+    def model_name(self) -> str:
+        """The model the requests name."""
+        return self.params.api_model
+
+    def user_messages(self, batch: SampleBatch, queries: list[str], responses: list[str]) -> list[str]:
+        """One user message per row: the sample's text as reference, then the pair."""
+        p = self.params
+        ref_tpl, pair_tpl = p.reference_template or REFERENCE_TEMPLATE, p.qa_pair_template or QA_PAIR_TEMPLATE
+        input_tpl = p.input_template or INPUT_TEMPLATE
+        return [input_tpl.format(reference=ref_tpl.format(text), qa_pair=pair_tpl.format(q, r))
+                for text, q, r in zip(batch.column(self.text_key), queries, responses, strict=True)]
 
     def parse(self, raw: str) -> tuple[str | None, str | None]:
         """(query, response) read from an answer: the two groups of ``output_pattern``."""
@@ -71,16 +86,11 @@ class CalibrateMapper(LLMOpMixin, Mapper):
             if not batch.has_column(key):
                 msg = f"the sample has no field {key!r} (set query_key / response_key)"
                 raise KeyError(msg)
-        ref_tpl, pair_tpl = p.reference_template or REFERENCE_TEMPLATE, p.qa_pair_template or QA_PAIR_TEMPLATE
-        input_tpl, system = p.input_template or INPUT_TEMPLATE, p.system_prompt or self.default_prompt
+        system = p.system_prompt or self.default_prompt
         queries, responses = list(batch.column(p.query_key)), list(batch.column(p.response_key))
-        convs = [
-            [{"role": "system", "content": system},
-             {"role": "user", "content": input_tpl.format(reference=ref_tpl.format(text),
-                                                          qa_pair=pair_tpl.format(q, r))}]
-            for text, q, r in zip(batch.column(self.text_key), queries, responses, strict=True)
-        ]
-        answers = self.client.ask_all(convs, dict(p.sampling_params), p.try_num, self._answer)  # type: ignore[union-attr]
+        convs = [[{"role": "system", "content": system}, {"role": "user", "content": user}]
+                 for user in self.user_messages(batch, queries, responses)]
+        answers = self.client.ask_all(convs, dict(p.sampling_params or {}), p.try_num, self._answer)  # type: ignore[union-attr]
         for i, answer in enumerate(answers):
             query, response = answer or (None, None)
             queries[i] = query or queries[i]
