@@ -80,7 +80,8 @@ def test_ops_listing_and_detail(tmp_path):
 
 def test_help_is_fast_and_light():
     code = ("import sys, recipe_copilot.copilot.cli as c; "
-            "bad = [m for m in ('torch','transformers','langchain','chromadb','gradio','ray','pyarrow') if m in sys.modules];"
+            "bad = [m for m in ('torch','transformers','langchain','chromadb','gradio','ray','pyarrow','fastapi',"
+            "'uvicorn','slack_bolt','httpx') if m in sys.modules];"
             "print(bad)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
