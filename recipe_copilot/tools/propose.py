@@ -479,7 +479,7 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
             same.needs.append(need)
             continue
         choices.append(choice)
-    cited: list[str] = []
+    borrowed_from: list[tuple[str, NeedChoice, dict[str, Any]]] = []
     recipes = _cite_recipes(ctx, req.needs)
     for choice in choices:
         source = next((r for r in recipes if choice.op in r.ops), None)
@@ -494,14 +494,17 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
         choice.params.update(borrowed)
         if borrowed:
             choice.params_why.append(f"{', '.join(borrowed)} from the bundled recipe {source.name!r}")
-        if source.name not in cited:
-            cited.append(source.name)
+        if borrowed:
+            borrowed_from.append((source.name, choice, borrowed))
     for choice in choices:
         _stated_bounds(choice)
     _thresholds(ctx, req, choices, notes)
     _edit_threshold(ctx, req, choices, notes)
     _line_threshold(ctx, req, choices)
     choices.sort(key=_order)
+    # a recipe is cited when a value taken from it is still in the proposal (the data may have replaced it)
+    cited = list(dict.fromkeys(name for name, choice, borrowed in borrowed_from
+                               if any(choice.params.get(k) == v for k, v in borrowed.items())))
     export = req.export_path or f"outputs/{req.project_name}/{req.project_name}.jsonl"
     recipe: dict[str, Any] = {"project_name": req.project_name}
     if req.dataset is not None:

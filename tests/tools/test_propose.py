@@ -79,10 +79,16 @@ def test_without_a_hint_the_best_search_hit_of_the_asked_kind_wins(ctx):
 
 
 def test_params_are_borrowed_from_a_cited_bundled_recipe(ctx):
+    import yaml
+
+    from recipe_copilot.knowledge.recipedocs import RECIPES_DIR
+
     res = propose_recipe(ctx, {"needs": ["drop near-duplicates"]})
     (choice,) = res.choices
-    if res.cited_recipes:
-        assert choice.params and any("bundled recipe" in why for why in choice.params_why)
+    (name,) = res.cited_recipes  # no dataset: nothing replaces the borrowed values
+    recipe = yaml.safe_load((RECIPES_DIR / f"{name}.yaml").read_text())
+    item = next(i for i in recipe["process"] if isinstance(i, dict) and choice.op in i)
+    assert choice.params == item[choice.op] and f"from the bundled recipe {name!r}" in choice.params_why[0]
 
 
 def test_thresholds_come_from_the_data_and_match_a_dry_run(ctx, workspace):
@@ -107,6 +113,7 @@ def test_tiny_junk_documents_of_the_sample_are_what_short_docs_drops(ctx, worksp
     res = propose_recipe(ctx, {"needs": ["drop short docs"], "dataset": "data/web.jsonl", "n": 500})
     (choice,) = res.choices
     assert "log text_len" in choice.params_why[-1]
+    assert res.cited_recipes == []  # a bound borrowed from a bundled recipe was replaced by the data's: not cited
     dry = dry_run(ctx, {"source": {"recipe": res.recipe}, "n": 500, "examples": 20})
     assert dry.ok, dry.error
     dropped = [e["text"] for e in dry.ops[0].dropped]
