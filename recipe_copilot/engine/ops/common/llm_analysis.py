@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 from pydantic import Field, PositiveInt, model_validator
 
 from recipe_copilot.engine.ops.base import Filter, FilterParams
-from recipe_copilot.engine.ops.common.llm_api import LLMOpMixin, local_model_refused
+from recipe_copilot.engine.ops.common.llm_api import LLMOpMixin
+from recipe_copilot.engine.ops.common.llm_local import LocalModelMixin
 from recipe_copilot.engine.sample import SampleBatch
 
 __all__ = ["LLMAnalysisFilter", "LLMAnalysisParams", "parse_analysis"]
@@ -34,8 +35,8 @@ _LANG_NOTE = {
 class LLMAnalysisParams(FilterParams):
     """Parameters shared by the LLM-judged filters; an op adds its score bounds."""
 
-    api_or_hf_model: str = Field("gpt-4o", description="Model name sent to the endpoint.")
-    is_hf_model: bool = Field(False, description="Local Transformers model: not supported, use an endpoint.")
+    api_or_hf_model: str = Field("gpt-4o", description="Model name sent to the endpoint, or a local model (is_hf_model).")
+    is_hf_model: bool = Field(False, description="Run api_or_hf_model here with transformers (a folder or cached hub id).")
     api_endpoint: str | None = Field(None, description="Endpoint path under the base URL, or a full URL.")
     response_path: str | None = Field(None, description="Dot path of the answer (choices.0.message.content).")
     input_keys: list[str] = Field(["text"], description="Sample fields shown to the model.")
@@ -45,8 +46,8 @@ class LLMAnalysisParams(FilterParams):
     field_template: str | None = Field(None, description="Template of one field with {field_name}, {field_data}.")
     try_num: PositiveInt = Field(3, description="Answers to ask for per sample until one parses.")
     enable_vllm: bool = Field(False, description="In-process vLLM: not supported, use a vLLM server.")
-    model_params: dict = Field({}, description="Client settings: base_url, api_key, timeout, max_retries, ...")
-    sampling_params: dict = Field({}, description="Extra request fields, e.g. {temperature: 0.2}.")
+    model_params: dict = Field({}, description="Client settings (base_url, api_key, ...) or from_pretrained arguments.")
+    sampling_params: dict = Field({}, description="Extra request fields or generate() arguments, e.g. {temperature: 0.2}.")
     dim_required_keys: list[str] | None = Field(None, description="Dimensions averaged; unset: the op's.")
     preferred_output_lang: str | None = Field(None, description="Language of the rationale and tags (en, zh).")
 
@@ -101,7 +102,7 @@ def parse_analysis(raw: Any, dims: list[str]) -> tuple[float, dict | None, Any]:
     return float(total) / len(dims) / 5, data, data.get("tags")
 
 
-class LLMAnalysisFilter(LLMOpMixin, Filter):
+class LLMAnalysisFilter(LocalModelMixin, LLMOpMixin, Filter):
     """Scores each sample with an LLM: writes ``stat_keys`` = (score, record JSON, tags).
 
     An op sets ``stat_keys``, ``default_prompt``, ``default_dims`` and ``keep_batch``.
@@ -114,8 +115,6 @@ class LLMAnalysisFilter(LLMOpMixin, Filter):
 
     def setup(self) -> None:
         p = self.params
-        local_model_refused(self.name, {k: True for k in ("is_hf_model", "enable_vllm") if getattr(p, k)},
-                            "is_hf_model: false and enable_vllm: false")
         prompt = p.system_prompt or self.default_prompt
         lang = (p.preferred_output_lang or "").strip().lower().replace("_", "-")
         if lang:

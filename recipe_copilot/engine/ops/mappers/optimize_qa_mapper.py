@@ -16,10 +16,11 @@ _PROMPT = (
 
 
 class OptimizeQAMapper(OptimizeMapper):
-    """Rewrite ``query`` and ``response`` with an LLM served behind an OpenAI-compatible endpoint.
+    """Rewrite ``query`` and ``response`` with an LLM: a local transformers model or an endpoint.
 
-    Only API mode is supported: set ``is_hf_model: false`` (Data-Juicer's default, true, loads
-    a local model and is refused at setup with a message saying what to do). The user message
+    ``is_hf_model: true`` (the default, as in Data-Juicer) runs ``api_or_hf_model`` here, a
+    model folder or a hub id already downloaded (docs/llm_ops.md); ``false`` calls an
+    OpenAI-compatible endpoint (``enable_vllm`` is refused: use a vLLM server). The user message
     is ``input_template`` around ``qa_pair_template``; the answer is read with ``output_pattern``
     matched at its start with DOTALL (default ``.*?【问题】\\s*(.*?)\\s*【回答】\\s*(.*)``, so a
     preamble and multi-line parts are fine). An empty part leaves the field as it was; an answer

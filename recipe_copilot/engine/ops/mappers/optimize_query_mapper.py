@@ -9,12 +9,12 @@ _PROMPT = "改写问答对中的【问题】，使它更具体、更详细，并
 
 
 class OptimizeQueryMapper(OptimizeMapper):
-    """Rewrite ``query`` with an LLM served behind an OpenAI-compatible endpoint; the response stays.
+    """Rewrite ``query`` with an LLM (local or behind an endpoint); the response stays.
 
-    Only API mode is supported: set ``is_hf_model: false`` (the default, a local model, is
-    refused at setup). The whole answer, stripped, is the new query; an empty answer is asked
-    again up to ``try_num`` times, then the query is left as it was (``output_pattern`` is not
-    used, as in Data-Juicer). The default system prompt is our own (Chinese) wording of
+    ``is_hf_model: true`` (the default) runs a local transformers model, ``false`` calls an
+    OpenAI-compatible endpoint (docs/llm_ops.md). The whole answer, stripped, is the new query;
+    an empty answer is asked again up to ``try_num`` times, then the query is left as it was
+    (``output_pattern`` is not used, as in Data-Juicer). The default system prompt is our own (Chinese) wording of
     Data-Juicer's.
 
     Example:

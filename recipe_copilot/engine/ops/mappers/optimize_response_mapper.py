@@ -9,11 +9,11 @@ _PROMPT = "改写问答对中的回答，使它更具体、更详细，同时仍
 
 
 class OptimizeResponseMapper(OptimizeMapper):
-    """Rewrite ``response`` with an LLM served behind an OpenAI-compatible endpoint; the query stays.
+    """Rewrite ``response`` with an LLM (local or behind an endpoint); the query stays.
 
-    Only API mode is supported: set ``is_hf_model: false`` (the default, a local model, is
-    refused at setup). The whole answer, stripped, is the new response; an empty answer is
-    asked again up to ``try_num`` times, then the response is left as it was
+    ``is_hf_model: true`` (the default) runs a local transformers model, ``false`` calls an
+    OpenAI-compatible endpoint (docs/llm_ops.md). The whole answer, stripped, is the new response;
+    an empty answer is asked again up to ``try_num`` times, then the response is left as it was
     (``output_pattern`` is not used, as in Data-Juicer). The default system prompt is our own
     (Chinese) wording of Data-Juicer's.
 

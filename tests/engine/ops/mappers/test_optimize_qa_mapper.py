@@ -54,9 +54,9 @@ def test_custom_templates_pattern_and_cache() -> None:
     assert body["messages"][1]["content"] == "PAIR<Q=old q A=old a>" and body["temperature"] == 0.1
 
 
-def test_local_model_default_is_refused() -> None:
+def test_the_local_model_default_needs_the_model_and_vllm_is_refused() -> None:
     mp = {"model_params": {"base_url": "http://127.0.0.1:9/v1"}}
-    with pytest.raises(ParamError, match=r"is_hf_model=true.*OpenAI-compatible endpoint.*is_hf_model: false"):
+    with pytest.raises(ParamError, match=r"local model 'Qwen/Qwen2\.5-7B-Instruct' not found"):
         run_rows([ROW], [{OP: mp}])
     with pytest.raises(ParamError, match=r"enable_vllm=true"):
         run_rows([ROW], [{OP: {**mp, "is_hf_model": False, "enable_vllm": True}}])

@@ -40,6 +40,6 @@ def test_blank_answers_are_asked_again_then_the_query_stays() -> None:
     assert out.rows == [{**other, "query": "second"}]
 
 
-def test_local_model_default_is_refused() -> None:
-    with pytest.raises(ParamError, match=r"is_hf_model=true.*is_hf_model: false"):
+def test_the_local_model_default_needs_the_model() -> None:
+    with pytest.raises(ParamError, match=r"local model 'Qwen/Qwen2\.5-7B-Instruct' not found"):
         run_rows([ROW], [{OP: {"model_params": {"base_url": "http://127.0.0.1:9/v1"}}}])
