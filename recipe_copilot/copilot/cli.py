@@ -453,6 +453,18 @@ def serve() -> None:
 _MODE_OPTION = click.option("--mode", type=click.Choice(["guided", "agent"]), help="Override llm.mode.")
 
 
+def _serve(serve_fn: Any, mode: str | None, **options: Any) -> None:
+    """Run a front door until Ctrl+C (a normal stop: exit 0); a start-up problem is one clear line."""
+    from recipe_copilot.copilot.serve import ServeError
+
+    try:
+        serve_fn(_service(mode), **options)
+    except ServeError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:  # the server has shut down cleanly; Ctrl+C is how one stops it
+        pass
+
+
 @serve.command("api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
@@ -461,12 +473,9 @@ _MODE_OPTION = click.option("--mode", type=click.Choice(["guided", "agent"]), he
 @_MODE_OPTION
 def serve_api(host: str, port: int, token: str | None, mode: str | None) -> None:
     """HTTP API: sessions and streamed messages, recipes, runs, ops, and /v1/chat/completions."""
-    from recipe_copilot.copilot.serve import ServeError, api
+    from recipe_copilot.copilot.serve import api
 
-    try:
-        api.serve(_service(mode), host=host, port=port, token=token)
-    except ServeError as exc:
-        _fail(str(exc))
+    _serve(api.serve, mode, host=host, port=port, token=token)
 
 
 @serve.command("web")
@@ -475,12 +484,9 @@ def serve_api(host: str, port: int, token: str | None, mode: str | None) -> None
 @_MODE_OPTION
 def serve_web(host: str, port: int, mode: str | None) -> None:
     """Web chat (Gradio): the chat beside the live recipe, data profile, run progress and samples."""
-    from recipe_copilot.copilot.serve import ServeError, web
+    from recipe_copilot.copilot.serve import web
 
-    try:
-        web.serve(_service(mode), host=host, port=port)
-    except ServeError as exc:
-        _fail(str(exc))
+    _serve(web.serve, mode, host=host, port=port)
 
 
 @serve.command("slack")
@@ -498,13 +504,10 @@ def serve_slack(host: str, port: int, bot_token: str | None, signing_secret: str
     if not bot_token or not signing_secret:
         _fail("the Slack bot needs the app's bot token and signing secret: set SLACK_BOT_TOKEN and "
               "SLACK_SIGNING_SECRET (or pass --bot-token and --signing-secret)")
-    from recipe_copilot.copilot.serve import ServeError, slack
+    from recipe_copilot.copilot.serve import slack
 
-    try:
-        slack.serve(_service(mode), host=host, port=port, bot_token=bot_token, signing_secret=signing_secret,
-                    api_url=slack_api_url)
-    except ServeError as exc:
-        _fail(str(exc))
+    _serve(slack.serve, mode, host=host, port=port, bot_token=bot_token, signing_secret=signing_secret,
+           api_url=slack_api_url)
 
 
 @main.command("eval")
