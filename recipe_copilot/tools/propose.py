@@ -39,7 +39,7 @@ from recipe_copilot.tools.registry import ToolRequest, ToolResult, tool
 from recipe_copilot.tools.sampling import read_sample
 from recipe_copilot.tools.thresholds import bound_params, joint_drop_rate, suggest_for_column
 
-__all__ = ["HIGH_DROP_RATE", "NEED_HINTS", "NeedChoice", "ProposeRecipeRequest", "ProposeRecipeResult", "propose_recipe"]
+__all__ = ["HIGH_DROP_RATE", "LANGUAGES", "NEED_HINTS", "NeedChoice", "ProposeRecipeRequest", "ProposeRecipeResult", "propose_recipe"]
 
 #: common phrasings of a need -> the op that serves it (checked in order, first match wins)
 NEED_HINTS: tuple[tuple[str, str], ...] = (
@@ -81,7 +81,7 @@ _STATED = re.compile(r"(?P<cmp>fewer than|less than|shorter than|under|below|at 
                      r"more than|longer than|over|above|exceeds?|at most|maximum of|max(?:imum)?)\s+"
                      r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|percent\b|words?\b|characters?\b|chars?\b)?", re.I)
 #: language names a need may use -> the codes language filters take
-_LANGUAGES = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "chinese": "zh", "japanese": "ja"}
+LANGUAGES = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "chinese": "zh", "japanese": "ja"}
 _LOW_CMP = re.compile(r"fewer|less|shorter|under|below|at least|min", re.I)
 _UNIT_PARAMS = {"word": ("min_num", "max_num"), "char": ("min_len", "max_len"), "%": ("min_ratio", "max_ratio")}
 _MIN_WORDS = r"\b(short|few|fewer|little|low|small|tiny|empty|too little|min(imum)?)\b"
@@ -261,7 +261,7 @@ def _stated_bounds(choice: NeedChoice) -> None:
         return
     fields = get_op_class(choice.op).Params.model_fields
     for need in choice.needs:
-        named = [code for name, code in _LANGUAGES.items() if re.search(rf"\b{name}\b", need, re.I)]
+        named = [code for name, code in LANGUAGES.items() if re.search(rf"\b{name}\b", need, re.I)]
         if named and "lang" in fields:
             choice.params["lang"] = named[0] if len(named) == 1 else named
             choice.stated.append("lang")

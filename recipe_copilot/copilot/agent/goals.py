@@ -16,13 +16,14 @@ import re
 
 from pydantic import BaseModel, Field
 
+from recipe_copilot.tools.propose import LANGUAGES
+
 __all__ = ["Goals", "ground", "parse_goals", "request_words"]
 
 _SPLIT = re.compile(r"\s*(?:,|;|\band then\b|\bthen\b|\band also\b|\balso\b|\band\b|\bplus\b|\.)\s*", re.I)
 _STOP = {"the", "a", "an", "of", "to", "and", "or", "very", "please", "all", "any", "with", "from", "that", "this",
          "my", "data", "dataset", "some", "too", "in", "on", "for", "it", "be", "is", "are", "docs", "documents",
          "texts", "samples", "remove", "drop", "filter", "out", "keep", "make"}
-_LANGUAGES = {"english": "en", "german": "de", "french": "fr", "spanish": "es", "chinese": "zh", "japanese": "ja"}
 _MIN_WORDS = re.compile(r"(?:fewer than|less than|under|at least|min(?:imum)?(?: of)?)\s+(\d+)\s+words", re.I)
 _DEDUP = re.compile(r"dedup|duplicat", re.I)
 
@@ -68,8 +69,8 @@ def ground(goals: Goals, request: str) -> Goals | None:
 def _mentions_language(request: str, language: str) -> bool:
     text = request.lower()
     code = language.lower()
-    named = any(name in text and c == code for name, c in _LANGUAGES.items())
-    return named or code in text.split() or (code in _LANGUAGES and code in text)
+    named = any(name in text and c == code for name, c in LANGUAGES.items())
+    return named or code in text.split() or (code in LANGUAGES and code in text)
 
 
 def parse_goals(request: str) -> Goals:
@@ -84,6 +85,6 @@ def parse_goals(request: str) -> Goals:
     parts = [p.strip(" .!?") for p in _SPLIT.split(request) if p and p.strip(" .!?")]
     needs = [p for p in parts if request_words(p) or _DEDUP.search(p)] or [request.strip()]
     match = _MIN_WORDS.search(request)
-    language = next((code for name, code in _LANGUAGES.items() if name in request.lower()), None)
+    language = next((code for name, code in LANGUAGES.items() if name in request.lower()), None)
     return Goals(needs=needs[:4], min_words=int(match.group(1)) if match else None, language=language,
                  dedup=bool(_DEDUP.search(request)))
