@@ -155,6 +155,9 @@ class FakeOpenAIServer:
         model: the model name listed by ``GET /v1/models``.
         api_key: when set, requests without ``Authorization: Bearer <api_key>`` get 401.
         host: the address to bind (keep the loopback default in tests).
+        latency: seconds each chat reply waits before it is sent, as a busy real server would
+            (0 answers at once). Requests are served on their own threads, so concurrent
+            requests wait concurrently (benchmarks of concurrent clients rely on this).
 
     Attributes:
         requests: every request received, in order (``GET /v1/models`` included).
@@ -172,8 +175,10 @@ class FakeOpenAIServer:
         model: str = "fake-model",
         api_key: str | None = None,
         host: str = "127.0.0.1",
+        latency: float = 0.0,
     ) -> None:
         self.model = model
+        self.latency = max(0.0, float(latency))
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self._script = script
@@ -324,6 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(FakeError(400, "the request body is not a JSON object", "invalid_request_error"))
             return
         step = self.server_owner._next_step(request)
+        if self.server_owner.latency:
+            time.sleep(self.server_owner.latency)
         if isinstance(step, FakeError):
             self._send_error(step)
         elif request.stream:

@@ -176,3 +176,25 @@ def test_async_clients_and_concurrent_requests() -> None:
     with FakeOpenAIServer(lambda request: f"echo {request.messages[-1]['content']}") as server:
         answers, streamed = asyncio.run(main(server))
     assert sorted(answers) == ["echo q0", "echo q1", "echo q2", "echo q3"] and streamed == "echo go"
+
+
+def test_latency_delays_each_reply_and_concurrent_requests_wait_together() -> None:
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(url: str, text: str) -> str:
+        body = json.dumps({"model": "m", "messages": [{"role": "user", "content": text}]}).encode()
+        request = urllib.request.Request(f"{url}/chat/completions", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return json.load(r)["choices"][0]["message"]["content"]
+
+    with FakeOpenAIServer(lambda request: f"echo {request.messages[-1]['content']}", latency=0.3) as server:
+        start = time.perf_counter()
+        assert ask(server.base_url, "one") == "echo one"
+        assert time.perf_counter() - start >= 0.3
+        start = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda t: ask(server.base_url, t), ["a", "b"]))
+        both = time.perf_counter() - start
+    assert answers == ["echo a", "echo b"] and 0.3 <= both < 0.58  # one after the other would take 0.6
