@@ -220,3 +220,32 @@ def test_stats_side_file_like_data_juicer(tmp_path, docs):
     assert rec.stats_path and len(lines) == rec.rows_out
     assert all(set(line) == {"__dj__stats__"} and line["__dj__stats__"]["text_len"] >= 30 for line in lines)
     assert "__dj__stats__" not in read_jsonl(rec.outputs[0])[0]  # keep_stats_in_res_ds is off
+
+
+def test_a_costly_op_splits_a_small_input_so_every_worker_gets_chunks(tmp_path, docs):
+    from recipe_copilot.copilot.llm.fake_server import FakeOpenAIServer
+
+    data = write_jsonl(tmp_path / "in.jsonl", [{**d, "text": d["text"] + " pad" * 40} for d in docs] * 5)
+    size = data.stat().st_size  # about 200 KB: one default chunk
+    cheap = LocalExecutor(_recipe(tmp_path / "c", data, np=2))
+    costly_process = [{"llm_quality_score_filter": {"min_score": 0.5}}]
+    assert cheap.chunk_bytes(readers.resolve_inputs(str(data))) is None
+    assert LocalExecutor(_recipe(tmp_path / "one", data, process=costly_process)).chunk_bytes(
+        readers.resolve_inputs(str(data))) is None  # np 1: nothing to share
+    costly = LocalExecutor(_recipe(tmp_path / "d", data, np=2, process=costly_process))
+    size_per_chunk = costly.chunk_bytes(readers.resolve_inputs(str(data)))
+    assert size_per_chunk == -(-size // 8)  # 4 chunks for each of the 2 workers
+    chunks = list(readers.iter_chunks(readers.resolve_inputs(str(data)), chunk_bytes=size_per_chunk))
+    assert len(chunks) >= 8
+
+    def reply(request):
+        score = 5 if len(request.messages[-1]["content"]) % 2 else 1
+        return orjson.dumps({"dimension_scores": dict.fromkeys(
+            ("accuracy", "grammar", "informativeness", "coherence"), score)}).decode()
+
+    with FakeOpenAIServer(reply) as server:
+        params = {"min_score": 0.5, "model_params": {"base_url": server.base_url, "cache": False}}
+        one = InProcessExecutor(_recipe(tmp_path / "r1", data, process=[{"llm_quality_score_filter": params}])).run()
+        two = LocalExecutor(_recipe(tmp_path / "r2", data, np=2, process=[{"llm_quality_score_filter": params}])).run()
+    rows1, rows2 = read_jsonl(one.outputs[0]), read_jsonl(two.outputs[0])
+    assert rows1 == rows2 and 0 < len(rows1) < len(docs) * 5  # same rows, same order, whatever the chunking

@@ -22,6 +22,7 @@ import numpy as np
 
 from recipe_copilot.engine.errors import CheckpointError, RunCancelled
 from recipe_copilot.engine.executors.shard import ChunkResult, ChunkWork, ShardRunner
+from recipe_copilot.engine.io import readers
 from recipe_copilot.engine.io.readers import Chunk, InputFile, fingerprint_inputs, iter_chunks, resolve_inputs
 from recipe_copilot.engine.io.writers import ExportWriter, SpillFile, dumps_line, stats_path, write_jsonl
 from recipe_copilot.engine.ops.base import GlobalOp, OpRun
@@ -35,6 +36,11 @@ __all__ = ["Executor", "ProgressEvent"]
 _SAVE_EVERY_S = 1.0
 #: rows per chunk when a stage's input is re-ordered by a selector
 _REORDER_ROWS = 1000
+#: an op at least this costly per sample (a model, an endpoint call) makes a small input split finer,
+#: into this many chunks per worker, none under this size
+_COSTLY_OP = 50.0
+_CHUNKS_PER_WORKER = 4
+_MIN_CHUNK_BYTES = 16 << 10
 
 
 @dataclass
@@ -144,7 +150,8 @@ class Executor:
             errors_path.unlink(missing_ok=True)
             runs = {s.index: OpRun(trace_cap=caps.get(s.index, 0)) for s in recipe.process}
             state = {"stage": _StageState(), "keep": None, "order": None, "prev_rows": [], "runs": runs,
-                     "rows_in": 0, "pairs": {"captured": {}, "pairs": {}, "offsets": np.zeros(1, dtype=np.int64)}}
+                     "rows_in": 0, "pairs": {"captured": {}, "pairs": {}, "offsets": np.zeros(1, dtype=np.int64)},
+                     "chunk_bytes": self.chunk_bytes(files)}
         else:
             record.resumed = True
         try:
@@ -270,7 +277,8 @@ class Executor:
 
     def _works(self, stage_idx: int, files: list[InputFile], ckpt: Path, state: dict, *, skip: int) -> Iterator[ChunkWork]:
         if stage_idx == 0:
-            chunks: Iterable[Chunk | bytes] = self._limited(iter_chunks(files))
+            # a resumed run keeps the chunking its checkpoint counted in, whatever np is now
+            chunks: Iterable[Chunk | bytes] = self._limited(iter_chunks(files, chunk_bytes=state.get("chunk_bytes")))
         elif state.get("order") is not None:
             yield from self._reordered_works(stage_idx, ckpt, state, skip=skip)
             return
@@ -321,6 +329,16 @@ class Executor:
                     rows.append(pickle.load(src))
                 yield ChunkWork(stage_idx, i, SpillFile.segment(SampleBatch.from_rows(rows)),
                                 finish=state.get("finish", []))
+
+    def chunk_bytes(self, files: list[InputFile]) -> int | None:
+        """Bytes of input per chunk: None for the reader's default, or less when the recipe has a costly
+        op (a model or an endpoint call per sample) and the input would give its workers fewer than
+        :data:`_CHUNKS_PER_WORKER` chunks each, so that every worker gets a share of the work."""
+        r = self.recipe
+        if r.np <= 1 or max((s.op_class.cost for s in r.process), default=0.0) < _COSTLY_OP:
+            return None
+        wanted = -(-sum(f.size for f in files) // (r.np * _CHUNKS_PER_WORKER))
+        return max(_MIN_CHUNK_BYTES, wanted) if wanted < readers.CHUNK_BYTES else None
 
     def _limited(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         if self.max_samples is None:
