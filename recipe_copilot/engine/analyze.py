@@ -38,6 +38,7 @@ import numpy as np
 import orjson
 from pydantic import BaseModel, Field, PrivateAttr
 
+from recipe_copilot.engine.errors import EngineError
 from recipe_copilot.engine.io.readers import CHUNK_BYTES, MediaPaths, decode_chunk, iter_chunks, resolve_inputs
 from recipe_copilot.engine.ops.base import Filter, FilterParams, Op, OpRun
 from recipe_copilot.engine.recipe import OpSpec, Recipe, recipe_from_mapping
@@ -308,6 +309,8 @@ class AnalysisRunner:
             try:
                 op.compute_stats_batch(batch)
                 written = {k: v for k, v in batch.stats.items() if before.get(k) is not v}
+            except EngineError:  # raised on purpose (an unusable endpoint...): no row is to blame
+                raise
             except Exception:
                 if not op.params.skip_op_error:
                     raise

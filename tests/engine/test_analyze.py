@@ -394,3 +394,18 @@ def test_carried_stats_of_a_multi_stat_filter_are_used():
     np.testing.assert_array_equal(a.values(0, "image_width"), [10, 30, 40])
     assert a.stat(0, "image_width").per_row() == [[10.0], [30.0, 40.0]]
     assert a.summary(0, "image_width").current_drop_rate == 0.5  # the first row's only image is too narrow
+
+
+def test_an_unusable_endpoint_stops_the_analysis_instead_of_failing_every_row(tmp_path):
+    import socket
+
+    from recipe_copilot.engine.ops.common.llm_api import LLMEndpointError
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = write_jsonl(tmp_path / "d.jsonl", [{"text": f"sample {i}"} for i in range(20)])
+    recipe = _recipe(path, [{"llm_quality_score_filter": {
+        "model_params": {"base_url": f"http://127.0.0.1:{port}/v1", "cache": False, "max_retries": 0}}}])
+    with pytest.raises(LLMEndpointError, match=f"127.0.0.1:{port}.*unreachable"):
+        analyze(recipe)
