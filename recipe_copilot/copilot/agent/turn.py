@@ -25,7 +25,7 @@ from recipe_copilot.copilot.events import (
 )
 from recipe_copilot.copilot.sessions import SessionInfo, SessionStore
 from recipe_copilot.tools import ToolContext, ToolResult, call_tool
-from recipe_copilot.tools.drafts import recipe_yaml
+from recipe_copilot.tools.drafts import op_items, recipe_yaml
 from recipe_copilot.tools.errors import DraftNotFoundError
 
 __all__ = ["Turn", "dry_run_event", "summarise"]
@@ -176,7 +176,8 @@ def summarise(name: str, result: ToolResult) -> str:
     if name == "propose_recipe":
         return "ops: " + ", ".join(c.op for c in r.choices) + (f"; unmatched: {r.unmatched}" if r.unmatched else "")
     if name == "edit_recipe":
-        return f"v{r.version}: " + "; ".join(r.applied)
+        ops = ", ".join(name for name, _ in op_items(r.recipe)) or "no ops"
+        return f"v{r.version}: " + ("; ".join(r.applied) or f"a recipe with {ops}")
     if name == "validate_recipe":
         return f"valid: {len(r.ops)} op(s)" + (f", {len(r.warnings)} warning(s)" if r.warnings else "")
     if name == "dry_run":

@@ -40,3 +40,17 @@ def test_a_dry_run_event_carries_examples_of_what_each_op_did(make_service):
     dropped = [e.text for e in event.examples if e.verdict == "dropped"]
     assert all(len(t.split()) < 20 for t in dropped)
     assert event.record_path.endswith("run.json") and (service.ctx.workspace.root / event.record_path).is_file()
+
+
+def test_a_recipe_started_from_a_whole_mapping_is_summarised_by_its_ops(make_service):
+    from recipe_copilot.copilot.agent.turn import summarise
+    from recipe_copilot.tools import call_tool
+
+    service = make_service(lambda: None, mode="agent")
+    recipe = {"dataset_path": "data/web.jsonl", "process": [{"words_num_filter": {}}, {"document_deduplicator": {}}]}
+    started = call_tool(service.ctx, "edit_recipe", {"draft_id": "d-1", "start_from": {"recipe": recipe}})
+    assert summarise("edit_recipe", started) == "v0: a recipe with words_num_filter, document_deduplicator"
+    edited = call_tool(service.ctx, "edit_recipe", {"draft_id": "d-1", "edits": [
+        {"action": "set_param", "target": 0, "param": "min_num", "value": 20}]})
+    assert edited.ok, edited.error
+    assert summarise("edit_recipe", edited).startswith("v1: ") and "min_num" in summarise("edit_recipe", edited)
