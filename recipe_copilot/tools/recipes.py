@@ -152,6 +152,7 @@ def validate_recipe(ctx: ToolContext, req: ValidateRecipeRequest) -> ValidateRec
             warnings.append("no dataset_path yet: set it (set_global) before dry_run or run_recipe")
         for spec in recipe.process:
             spec.op_class.check_requirements()
+            warnings.extend(spec.build().preflight())
     return ValidateRecipeResult(
         recipe=mapping, yaml=recipe_yaml(mapping), ops=[s.name for s in recipe.process],
         plan=plan_recipe(recipe).explain(), input_files=[ctx.workspace.relative(f.path) for f in files],

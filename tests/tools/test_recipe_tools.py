@@ -160,3 +160,16 @@ def test_drafts_are_json_and_outlive_the_context(ctx, draft, workspace):
 def test_validated_drafts_feed_the_other_tools(ctx, draft):
     assert validate_recipe(ctx, {"source": {"draft_id": "d"}}).ok
     assert validate_recipe(ctx, {"source": {"draft_id": "zz"}}).error.code == "unknown_draft"
+
+
+def test_validation_warns_when_an_llm_op_has_no_endpoint_or_model_here(ctx, small_recipe):
+    def warnings_for(params):
+        res = validate_recipe(ctx, {"source": {"recipe": {**small_recipe, "process": [{"llm_quality_score_filter": params}]}}})
+        assert res.ok, res.error
+        return res.warnings
+
+    (no_endpoint,) = warnings_for({})
+    assert "llm_quality_score_filter" in no_endpoint and "OPENAI_BASE_URL" in no_endpoint
+    assert warnings_for({"model_params": {"base_url": "http://127.0.0.1:8000/v1"}}) == []
+    (no_model,) = warnings_for({"is_hf_model": True, "api_or_hf_model": "no/such-model"})
+    assert "local model 'no/such-model' not found" in no_model

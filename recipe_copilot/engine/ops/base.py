@@ -249,6 +249,11 @@ class Op:
             except ImportError:
                 raise MissingDependencyError(module, needed_by=f"op {cls.name!r}", extra=cls.extra) from None
 
+    def preflight(self) -> list[str]:
+        """Problems this op can see before a run without loading anything (an LLM endpoint not
+        configured, a local model not on disk), for recipe validation; none by default."""
+        return []
+
     # ----------------------------------------------------------------- running
     def apply(self, batch: SampleBatch, run: OpRun) -> SampleBatch:
         """Do the op's work on a batch whose inputs are valid. Subclasses of the bases fill it."""

@@ -30,7 +30,7 @@ import orjson
 
 from recipe_copilot.engine.errors import EngineError, ParamError
 
-__all__ = ["ChatClient", "LLMEndpointError", "LLMOpMixin", "cache_location", "local_model_refused"]
+__all__ = ["ChatClient", "LLMEndpointError", "LLMOpMixin", "cache_location", "endpoint_url", "local_model_refused"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,28 @@ _MISSING = object()
 
 class LLMEndpointError(EngineError):
     """The LLM endpoint cannot be used at all (unreachable, unauthorised, wrong URL): the run stops."""
+
+
+def endpoint_url(api_endpoint: str | None, model_params: dict) -> str:
+    """The chat-completions URL, resolved as Data-Juicer resolves it: ``api_endpoint`` when it is a
+    full URL, else it is a path under ``model_params.base_url`` or ``OPENAI_BASE_URL`` (and the other
+    variables Data-Juicer reads); OpenAI's own API only when a key is set and no base URL.
+
+    Raises:
+        ParamError: nothing says where the endpoint is (the message names the settings to use).
+    """
+    endpoint = api_endpoint or "/chat/completions"
+    if endpoint.startswith(("http://", "https://")):
+        return endpoint
+    key = model_params.get("api_key") or _first_env(_ENV_KEY)
+    base = model_params.get("base_url") or _first_env(_ENV_BASE) or ("https://api.openai.com/v1" if key else None)
+    if not base:
+        msg = (
+            "no LLM endpoint configured: set OPENAI_BASE_URL (e.g. http://localhost:8000/v1 for a "
+            "vLLM server), model_params.base_url, or a full URL in api_endpoint"
+        )
+        raise ParamError(msg)
+    return base.rstrip("/") + "/" + endpoint.lstrip("/")
 
 
 def local_model_refused(op: str, local: dict[str, bool], fix: str) -> None:
@@ -145,19 +167,7 @@ class ChatClient:
         import httpx
 
         mp = self.model_params
-        endpoint = self.api_endpoint or "/chat/completions"
-        if endpoint.startswith(("http://", "https://")):
-            self.url = endpoint
-        else:
-            key = mp.get("api_key") or _first_env(_ENV_KEY)
-            base = mp.get("base_url") or _first_env(_ENV_BASE) or ("https://api.openai.com/v1" if key else None)
-            if not base:
-                msg = (
-                    "no LLM endpoint configured: set OPENAI_BASE_URL (e.g. http://localhost:8000/v1 for a "
-                    "vLLM server), model_params.base_url, or a full URL in api_endpoint"
-                )
-                raise ParamError(msg)
-            self.url = base.rstrip("/") + "/" + endpoint.lstrip("/")
+        self.url = endpoint_url(self.api_endpoint, mp)
         self.path = self.response_path or DEFAULT_PATH
         self.max_retries = int(mp.get("max_retries", 2))
         timeout = mp.get("timeout", 600.0)
@@ -309,6 +319,15 @@ class LLMOpMixin:
     client: ChatClient | None = None
     requires: tuple[str, ...] = ("httpx",)
     extra: str | None = "llm"
+
+    def preflight(self) -> list[str]:
+        """The endpoint is not configured here (it may be where the recipe runs: a warning)."""
+        p = self.params  # type: ignore[attr-defined]
+        try:
+            endpoint_url(p.api_endpoint, dict(p.model_params or {}))
+        except ParamError as exc:
+            return [f"op {self.name!r}: {exc}"]  # type: ignore[attr-defined]
+        return []
 
     def make_client(self, model: str) -> ChatClient:
         """The client for this op's ``api_endpoint``, ``response_path``, ``model_params``, ``work_dir``."""

@@ -187,6 +187,17 @@ class LocalModelMixin:
         p = self.params  # type: ignore[attr-defined]
         return p.accelerator or ("cuda" if p.is_hf_model else "cpu")
 
+    def preflight(self) -> list[str]:
+        """A local model that is not on this machine, else the endpoint's check."""
+        p = self.params  # type: ignore[attr-defined]
+        if not p.is_hf_model:
+            return super().preflight()  # type: ignore[misc]
+        try:
+            resolve_model(p.api_or_hf_model)
+        except ParamError as exc:
+            return [f"op {self.name!r}: {exc}"]  # type: ignore[attr-defined]
+        return []
+
     def make_client(self, model: str) -> Any:
         p = self.params  # type: ignore[attr-defined]
         local_model_refused(self.name, {"enable_vllm": True} if p.enable_vllm else {},  # type: ignore[attr-defined]
