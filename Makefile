@@ -36,7 +36,7 @@ demo-run: $(STAMP)
 # the web UI test drives a real browser: Debian's chromium (playwright's own browsers need a download)
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	@export DEBIAN_FRONTEND=noninteractive; if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -E"; fi; \
 	  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium; } || \
 	  { echo "Could not install Debian's chromium (needed by the web UI test): apt-get install chromium"; exit 1; }
