@@ -222,3 +222,44 @@ def test_serve_refuses_a_port_in_use_and_create_app_a_bad_token(make_service, sl
                   api_url=slack.api_url)
     with pytest.raises(ServeError, match=r"invalid_auth.*SLACK_BOT_TOKEN"):
         create_app(service, bot_token="xoxb-wrong", signing_secret=SECRET, api_url=slack.api_url)
+
+
+def test_copilot_serve_slack_as_a_user_starts_it(workspace, tmp_path, slack):
+    """The real command, configured by its environment variables, answers a mention and stops on Ctrl+C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from recipe_copilot.copilot.serve import bind
+
+    with bind("127.0.0.1", 0) as probe:
+        port = probe.getsockname()[1]
+    with FakeOpenAIServer(["I build data recipes; which dataset?"]) as llm:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("COPILOT_", "OPENAI_", "SLACK_"))}
+        env.update(COPILOT_WORKSPACE=str(workspace), COPILOT_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path),
+                   COPILOT_LLM_BASE_URL=llm.base_url, COPILOT_LLM_MODEL=llm.model, SLACK_BOT_TOKEN=slack.bot_token,
+                   SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url)
+        bot = subprocess.Popen([sys.executable, "-m", "recipe_copilot", "serve", "slack", "--host", "127.0.0.1",
+                                "--port", str(port)], cwd=workspace, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        try:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            deadline = time.monotonic() + 60
+            while True:
+                assert bot.poll() is None, bot.stdout.read()
+                try:
+                    status, body = post_event(url, url_verification("ready"), signing_secret=SECRET)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the bot did not start"
+                    time.sleep(0.2)
+            assert status == 200 and json.loads(body)["challenge"] == "ready"
+            send(url, mention("hello", "1700000090.000100"))
+            [answer] = answers(slack, "1700000090.000100")
+        finally:
+            bot.send_signal(signal.SIGINT)
+            out, _ = bot.communicate(timeout=30)
+    assert answer.text.startswith("I build data recipes")
+    assert bot.returncode == 0 and "Traceback" not in out and f"127.0.0.1:{port}/slack/events" in out
