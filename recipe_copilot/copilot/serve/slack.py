@@ -44,6 +44,8 @@ from recipe_copilot.tools.runmanager import RunState
 __all__ = ["SlackFile", "SlackMessage", "ThreadMap", "create_app", "make_server", "serve"]
 
 log = logging.getLogger(__name__)
+#: characters of a dry-run example shown in a thread
+_EXAMPLE_CHARS = 90
 
 _CONSENT = re.compile(r"^(yes|y|yep|ok|okay|sure|go|go ahead|run|run it|do it|confirm(ed)?)[.! ]*$", re.IGNORECASE)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -291,12 +293,22 @@ def _answer_text(final: FinalAnswer | None, error: ErrorEvent | None, dry: DryRu
         parts.append(final.text)
     if dry is not None:
         parts.append(f"*dry run*: {dry.rows_in:,} rows in, {dry.rows_out:,} out ({dry.kept_ratio:.0%} kept)")
-        parts.extend(f"• `{op.name}`: {op.rows_in:,} → {op.rows_out:,} ({op.kept_ratio:.0%} kept)" for op in dry.ops)
+        for op in dry.ops:
+            parts.append(f"• `{op.name}`: {op.rows_in:,} → {op.rows_out:,} ({op.kept_ratio:.0%} kept)")
+            example = next((e for e in dry.examples if e.op == op.name and e.verdict != "kept"), None)
+            if example is not None:  # one sample shows what the op does better than a count
+                parts.append(f"    _{example.verdict}, e.g._ `{_one_line(example.text)}`")
     if updated is not None:
         parts.append(f"The recipe (version {updated.version}) is attached below as YAML.")
     if final is not None and final.needs_confirmation:
         parts.append(_CONSENT_HINT)
     return "\n".join(parts) or "(no answer)"
+
+
+def _one_line(text: str, limit: int = _EXAMPLE_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters, without backticks (they would end the code span)."""
+    flat = " ".join(text.replace("`", "'").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _run_notice(state: RunState) -> str:

@@ -104,6 +104,12 @@ def test_a_mention_gets_a_threaded_answer_with_the_dry_run_and_the_recipe_file(m
     assert answer.text.startswith("Drops documents under 20 words")
     assert "*dry run*: 300 rows in" in answer.text
     assert "• `words_num_filter`: 300 →" in answer.text and "• `document_deduplicator`:" in answer.text
+    lines = answer.text.splitlines()
+    dropped = lines[lines.index(next(x for x in lines if x.startswith("• `words_num_filter`"))) + 1]
+    assert dropped.startswith("    _dropped, e.g._ `") and dropped.endswith("`")
+    shown = dropped.split("`")[1]
+    assert len(shown) <= 90 and len(shown.rstrip("…").split()) < 20  # a document words_num_filter drops
+    assert any(x.startswith("    _duplicate, e.g._ `") for x in lines)
     assert "Reply *run it* (or *yes*) in this thread" in answer.text
     assert (upload.channel, upload.thread_ts) == ("C1", "1700000010.000100")
     assert yaml.safe_load(upload.content)["process"] == RECIPE["process"]
