@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ApiError", "create_app", "serve"]
 
+#: how often a run's progress stream looks at the run (seconds)
+_PROGRESS_EVERY_S = 0.5
+
 MODEL_ID = "recipe-copilot"
 SESSION_HEADER = "X-Copilot-Session"
 _STATUS = {"bad_request": 400, "unauthorized": 401, "path_outside_workspace": 403, "not_found": 404,
@@ -346,6 +349,26 @@ def create_app(service: CopilotService, *, token: str | None = None) -> FastAPI:
     def run_state(run_id: str, wait: float = Query(0.0, ge=0, le=60, description="Wait up to N s for the end.")) -> Any:
         """Where a run stands."""
         return _tool(service, "run_status", {"run_id": run_id, "wait_seconds": wait})
+
+    @api.get("/runs/{run_id}/progress", tags=["runs"], response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "Server-Sent Events: the run's state as it changes, until it ends."}})
+    def run_progress(run_id: str) -> StreamingResponse:
+        """The run's state (`RunStateResult` JSON) each time it changes, the last one when it has ended."""
+        first = _tool(service, "run_status", {"run_id": run_id})  # an unknown run is a 404 before any stream
+
+        def states() -> Generator[Any, None, None]:
+            result, sent = first, None
+            while True:
+                shown = result.model_dump_json(exclude={"run": {"started"}})
+                if shown != sent:
+                    yield result
+                    sent = shown
+                if result.run.status != "running":
+                    return
+                result = _tool(service, "run_status", {"run_id": run_id, "wait_seconds": _PROGRESS_EVERY_S})
+
+        return _sse(states(), lambda result: [result.model_dump_json()])
 
     @api.post("/runs/{run_id}/cancel", response_model=RunStateResult, tags=["runs"])
     def cancel(run_id: str) -> Any:

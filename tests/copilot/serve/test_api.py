@@ -152,10 +152,13 @@ def test_a_confirmed_run_finishes_and_matches_its_run_record(start_api, workspac
     started = api.client.post(f"/api/sessions/{sid}/runs", json={"confirm": True})
     assert started.status_code == 202, started.text
     run_id = started.json()["run"]["run_id"]
-    deadline = time.monotonic() + 60
-    while (state := api.client.get(f"/api/runs/{run_id}", params={"wait": 1}).json()["run"])["status"] == "running":
-        assert time.monotonic() < deadline, state
-    assert state["status"] == "ok", state
+    with api.client.stream("GET", f"/api/runs/{run_id}/progress") as progress:
+        states = [json.loads(data)["run"] for data in sse_data(progress)]
+    state = states[-1]
+    assert state["status"] == "ok" and all(s["status"] == "running" for s in states[:-1]), states
+    assert [s["progress"] for s in states] == sorted(s["progress"] for s in states) and state["progress"] == 1.0
+    assert state == api.client.get(f"/api/runs/{run_id}").json()["run"]
+    assert api.client.get("/api/runs/run-nope/progress").status_code == 404
     record = json.loads((Path(workspace) / state["record_path"]).read_text())
     assert (state["rows_in"], state["rows_out"]) == (record["rows_in"], record["rows_out"])
     assert 0 < record["rows_out"] < record["rows_in"]
