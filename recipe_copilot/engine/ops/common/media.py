@@ -30,9 +30,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pydantic import Field
 from scipy.fft import dct
 
-from recipe_copilot.engine.ops.base import Filter
+from recipe_copilot.engine.ops.base import Filter, OpParams
 from recipe_copilot.engine.sample import SOURCE_FILE, SampleBatch
 
 __all__ = [
@@ -306,6 +307,17 @@ def detect_faces(img: Image.Image, detector: Any, options: dict) -> list[tuple[i
         x, y = max(int(x), 0), max(int(y), 0)
         boxes.append((x, y, min(int(w), img.width - x), min(int(h), img.height - y)))
     return boxes
+
+
+class FaceDetectParams(OpParams):
+    """The parameters :class:`FaceDetector` reads, as Data-Juicer's face ops name them; an op's
+    ``Params`` inherits them beside its own base (``FilterParams`` or ``OpParams``)."""
+
+    cv_classifier: str = Field("", description="Path of an OpenCV cascade XML ('' = frontal face alt).")
+    scaleFactor: float = Field(1.1, gt=1, description="detectMultiScale: image scale step.")
+    minNeighbors: int = Field(3, ge=0, description="detectMultiScale: neighbours a face needs.")
+    minSize: tuple[int, int] | None = Field(None, description="detectMultiScale: smallest face (w, h).")
+    maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
 
 
 class FaceDetector:

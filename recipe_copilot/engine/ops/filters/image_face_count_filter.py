@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import FilterParams
-from recipe_copilot.engine.ops.common.media import FaceFilter
+from recipe_copilot.engine.ops.common.media import FaceDetectParams, FaceFilter
 
 
 class ImageFaceCountFilter(FaceFilter):
@@ -25,17 +25,12 @@ class ImageFaceCountFilter(FaceFilter):
         portrait and drops a landscape without people.
     """
 
-    class Params(FilterParams):
-        cv_classifier: str = Field("", description="Path of an OpenCV cascade XML ('' = frontal face alt).")
+    class Params(FilterParams, FaceDetectParams):
         min_face_count: int = Field(1, description="Minimum number of faces per image.")
         max_face_count: int = Field(1, description="Maximum number of faces per image.")
         any_or_all: Literal["any", "all"] = Field(
             "any", description="Keep a sample if any of its images passes, or only if all do."
         )
-        scaleFactor: float = Field(1.1, gt=1, description="detectMultiScale: image scale step.")
-        minNeighbors: int = Field(3, ge=0, description="detectMultiScale: neighbours a face needs.")
-        minSize: tuple[int, int] | None = Field(None, description="detectMultiScale: smallest face (w, h).")
-        maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
 
     stat_key = "face_counts"
     bounds = ("min_face_count", "max_face_count")

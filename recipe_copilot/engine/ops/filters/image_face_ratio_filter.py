@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from recipe_copilot.engine.ops.base import FilterParams
-from recipe_copilot.engine.ops.common.media import FaceFilter
+from recipe_copilot.engine.ops.common.media import FaceDetectParams, FaceFilter
 
 
 class ImageFaceRatioFilter(FaceFilter):
@@ -28,17 +28,12 @@ class ImageFaceRatioFilter(FaceFilter):
         60% of the picture and keeps a group photo.
     """
 
-    class Params(FilterParams):
-        cv_classifier: str = Field("", description="Path of an OpenCV cascade XML ('' = frontal face alt).")
+    class Params(FilterParams, FaceDetectParams):
         min_ratio: float = Field(0.0, description="Minimum area ratio of the largest face.")
         max_ratio: float = Field(0.4, description="Maximum area ratio of the largest face.")
         any_or_all: Literal["any", "all"] = Field(
             "any", description="Keep a sample if any of its images passes, or only if all do."
         )
-        scaleFactor: float = Field(1.1, gt=1, description="detectMultiScale: image scale step.")
-        minNeighbors: int = Field(3, ge=0, description="detectMultiScale: neighbours a face needs.")
-        minSize: tuple[int, int] | None = Field(None, description="detectMultiScale: smallest face (w, h).")
-        maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
 
     stat_key = "face_ratios"
     bounds = ("min_ratio", "max_ratio")

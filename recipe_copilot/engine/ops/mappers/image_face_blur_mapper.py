@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import Mapper, OpParams
+from recipe_copilot.engine.ops.base import Mapper
 from recipe_copilot.engine.ops.common.media import (
     FaceDetector,
+    FaceDetectParams,
     blur_filter,
     load_image,
     produced_path,
@@ -32,15 +33,10 @@ class ImageFaceBlurMapper(Mapper):
         /d/__dj__produced_data__/image_face_blur_mapper/team__dj_hash_#51ab…#.jpg, faces blurred.
     """
 
-    class Params(OpParams):
-        cv_classifier: str = Field("", description="Path of an OpenCV cascade XML ('' = frontal face alt).")
+    class Params(FaceDetectParams):
         blur_type: Literal["mean", "box", "gaussian"] = Field("gaussian", description="Blur kernel.")
         radius: float = Field(2, ge=0, description="Blur radius (box and gaussian).")
         save_dir: str | None = Field(None, description="Folder for the blurred images (default: beside the input).")
-        scaleFactor: float = Field(1.1, gt=1, description="detectMultiScale: image scale step.")
-        minNeighbors: int = Field(3, ge=0, description="detectMultiScale: neighbours a face needs.")
-        minSize: tuple[int, int] | None = Field(None, description="detectMultiScale: smallest face (w, h).")
-        maxSize: tuple[int, int] | None = Field(None, description="detectMultiScale: largest face (w, h).")
 
     cost = 25.0
     reads_text = False
