@@ -18,13 +18,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from PIL import Image, ImageOps
+from pydantic import Field
 
 from recipe_copilot.engine.errors import ParamError
-from recipe_copilot.engine.ops.base import Filter
+from recipe_copilot.engine.ops.base import Filter, FilterParams
 from recipe_copilot.engine.ops.common.accel import torch_device
 from recipe_copilot.engine.ops.common.media import MediaError, keep_items_in_range, load_image, row_bytes, row_images
 from recipe_copilot.engine.ops.common.spmodel import model_places
@@ -33,6 +34,7 @@ from recipe_copilot.engine.sample import SampleBatch
 __all__ = [
     "Chunks",
     "ImageTextFilter",
+    "ImageTextParams",
     "blip_matching",
     "clip_similarity",
     "flip",
@@ -290,6 +292,18 @@ def blip_matching(model: Any, processor: Any, texts: list[str], images: list[Ima
                                          encoder_hidden_states=states, encoder_attention_mask=mask).last_hidden_state[:, 0, :]
                 out[ks] = model.itm_head(cls).float().softmax(dim=-1)[:, 1].cpu().numpy()
     return out
+
+
+
+class ImageTextParams(FilterParams):
+    """Parameters the image/video-text model filters share; an op adds its model and score bounds."""
+
+    trust_remote_code: bool = Field(False, description="Allow custom model code shipped in the model folder.")
+    horizontal_flip: bool = Field(False, description="Mirror images (or frames) left-right before scoring.")
+    vertical_flip: bool = Field(False, description="Flip images (or frames) top-bottom before scoring.")
+    any_or_all: Literal["any", "all"] = Field("any", description="Keep if any chunk passes, or only if all do.")
+    reduce_mode: Literal["avg", "max", "min"] = Field(
+        "avg", description="How a chunk's image (or frame) scores fold into one.")
 
 
 class ImageTextFilter(Filter):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import FilterParams
-from recipe_copilot.engine.ops.common.imagetext import ImageTextFilter, clip_similarity
+from recipe_copilot.engine.ops.common.imagetext import ImageTextFilter, ImageTextParams, clip_similarity
 
 
 class ImageTextSimilarityFilter(ImageTextFilter):
@@ -28,15 +25,10 @@ class ImageTextSimilarityFilter(ImageTextFilter):
         ``"<__dj__image> a dog on grass"`` with a dog photo, drops it with a photo of a car.
     """
 
-    class Params(FilterParams):
+    class Params(ImageTextParams):
         hf_clip: str = Field("openai/clip-vit-base-patch32", description="CLIP model: local folder or cached Hugging Face id.")
-        trust_remote_code: bool = Field(False, description="Allow custom model code shipped in the model folder.")
         min_score: float = Field(0.1, description="Minimum similarity to keep a sample.")
         max_score: float = Field(1.0, description="Maximum similarity to keep a sample.")
-        horizontal_flip: bool = Field(False, description="Mirror images left-right before scoring.")
-        vertical_flip: bool = Field(False, description="Flip images top-bottom before scoring.")
-        any_or_all: Literal["any", "all"] = Field("any", description="Keep if any chunk passes, or only if all do.")
-        reduce_mode: Literal["avg", "max", "min"] = Field("avg", description="How a chunk's image scores fold into one.")
 
     stat_key = "image_text_similarity"
     cost = 50.0

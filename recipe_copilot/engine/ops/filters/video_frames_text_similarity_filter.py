@@ -7,11 +7,11 @@ from typing import Literal
 from PIL import Image
 from pydantic import Field
 
-from recipe_copilot.engine.ops.base import FilterParams
 from recipe_copilot.engine.ops.common.frames import sample_frames
 from recipe_copilot.engine.ops.common.imagetext import (
     Chunks,
     ImageTextFilter,
+    ImageTextParams,
     clip_similarity,
     flip,
     media_chunks,
@@ -40,18 +40,13 @@ class VideoFramesTextSimilarityFilter(ImageTextFilter):
         ``"<__dj__video> a dog running"`` with a dog video, drops it with a video of traffic.
     """
 
-    class Params(FilterParams):
+    class Params(ImageTextParams):
         hf_clip: str = Field("openai/clip-vit-base-patch32", description="CLIP model: local folder or cached Hugging Face id.")
-        trust_remote_code: bool = Field(False, description="Allow custom model code shipped in the model folder.")
         min_score: float = Field(0.1, description="Minimum similarity to keep a sample.")
         max_score: float = Field(1.0, description="Maximum similarity to keep a sample.")
         frame_sampling_method: Literal["all_keyframes", "uniform"] = Field(
             "all_keyframes", description="Score all key frames, or frame_num frames spread uniformly.")
         frame_num: int = Field(3, ge=1, description="Frames per video for uniform sampling (1: the middle one).")
-        horizontal_flip: bool = Field(False, description="Mirror frames left-right before scoring.")
-        vertical_flip: bool = Field(False, description="Flip frames top-bottom before scoring.")
-        any_or_all: Literal["any", "all"] = Field("any", description="Keep if any chunk passes, or only if all do.")
-        reduce_mode: Literal["avg", "max", "min"] = Field("avg", description="How a chunk's frame scores fold into one.")
 
     stat_key = "video_frames_text_similarity"
     cost = 100.0
