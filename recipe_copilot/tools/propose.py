@@ -19,8 +19,10 @@ Ops are ordered as Data-Juicer recipes are: repairs first, then cleaners, filter
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -355,13 +357,17 @@ def _edit_bound(texts: list[str], edits: int, tokenization: str, window: int) ->
     return math.floor(float(np.quantile(bounds, _EDIT_LENGTH_QUANTILE)) * 100) / 100
 
 
+#: the texts of the request's sample and the dataset's estimated rows, read on first call
+_Sample = Callable[[], tuple[list[str], int]]
+
+
 def _sample_texts(ctx: ToolContext, req: ProposeRecipeRequest) -> tuple[list[str], int]:
     """The texts of the request's sample of its dataset, and the dataset's estimated rows."""
     sample = read_sample(ctx.workspace.dataset_files(str(req.dataset)), req.n)
     return [t for t in sample.batch.column("text") if isinstance(t, str)], sample.estimated_rows
 
 
-def _line_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedChoice]) -> None:
+def _line_threshold(sample: _Sample, req: ProposeRecipeRequest, choices: list[NeedChoice]) -> None:
     """A line deduplicator's ``frequency_threshold`` sized to the dataset (in place): a line in 1 % of the
     documents (at least :data:`_MIN_LINE_DOCS`) is boilerplate, so a bound borrowed from a recipe for a
     large crawl is lowered for a small dataset, where no line could reach it."""
@@ -371,7 +377,7 @@ def _line_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[N
         if req.dataset is None or "frequency_threshold" not in fields or not hasattr(cls, "line_digests"):
             continue
         current = int(choice.params.get("frequency_threshold", fields["frequency_threshold"].default))
-        texts, rows = _sample_texts(ctx, req)
+        texts, rows = sample()
         target = max(_MIN_LINE_DOCS, math.ceil(_BOILERPLATE_SHARE * rows))
         if not texts or target >= current:
             continue
@@ -401,7 +407,7 @@ def _lsh_threshold(similarity: float, num_perm: int, highest: float) -> float:
     return t
 
 
-def _edit_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[NeedChoice], notes: list[str]) -> None:
+def _edit_threshold(sample: _Sample, req: ProposeRecipeRequest, choices: list[NeedChoice], notes: list[str]) -> None:
     """For a shingling deduplicator whose needs say how many words duplicates differ by, a Jaccard threshold
     (and word shingles, if its tokenization cannot see such edits) that still catches such pairs among
     the dataset's short documents (in place); never a stricter threshold than the current one.
@@ -414,7 +420,7 @@ def _edit_threshold(ctx: ToolContext, req: ProposeRecipeRequest, choices: list[N
         tokenization = choice.params.get("tokenization", fields["tokenization"].default)
         if tokenization not in ("space", "punctuation"):
             continue
-        texts, _ = _sample_texts(ctx, req)
+        texts, _ = sample()
         if not texts:
             continue
         window = int(choice.params.get("window_size", fields["window_size"].default))
@@ -499,8 +505,9 @@ def propose_recipe(ctx: ToolContext, req: ProposeRecipeRequest) -> ProposeRecipe
     for choice in choices:
         _stated_bounds(choice)
     _thresholds(ctx, req, choices, notes)
-    _edit_threshold(ctx, req, choices, notes)
-    _line_threshold(ctx, req, choices)
+    sample = functools.cache(functools.partial(_sample_texts, ctx, req))  # read once, by whichever rule needs it
+    _edit_threshold(sample, req, choices, notes)
+    _line_threshold(sample, req, choices)
     choices.sort(key=_order)
     # a recipe is cited when a value taken from it is still in the proposal (the data may have replaced it)
     cited = list(dict.fromkeys(name for name, choice, borrowed in borrowed_from
