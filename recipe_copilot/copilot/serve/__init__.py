@@ -12,9 +12,11 @@ engine directly. Importing this package is cheap: each front door imports its fr
 from __future__ import annotations
 
 import errno
+import json
 import socket
+from typing import Any
 
-__all__ = ["ServeError", "bind", "listen_error"]
+__all__ = ["ServeError", "bind", "listen_error", "one_line"]
 
 
 class ServeError(Exception):
@@ -45,3 +47,15 @@ def listen_error(host: str, port: int, exc: OSError) -> ServeError:
         return ServeError(f"port {port} on {host} is already in use: stop what listens there, or pick another "
                           "with --port")
     return ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --host or --port")
+
+
+def one_line(value: Any, limit: int) -> str:
+    r"""``value`` (text, or any other value as JSON) on one line, cut to ``limit`` characters with "…".
+
+    Example:
+        >>> one_line("a\n  b", 10), one_line({"k": 1}, 10), one_line("x" * 20, 5)
+        ('a b', '{"k": 1}', 'xxxx…')
+    """
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

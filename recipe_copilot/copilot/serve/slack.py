@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 
 from recipe_copilot.copilot.agent import CopilotService
 from recipe_copilot.copilot.events import DryRunDone, ErrorEvent, FinalAnswer, RecipeUpdated
-from recipe_copilot.copilot.serve import ServeError, listen_error
+from recipe_copilot.copilot.serve import ServeError, listen_error, one_line
 from recipe_copilot.tools.runmanager import RunState
 
 __all__ = ["SlackFile", "SlackMessage", "ThreadMap", "create_app", "make_server", "serve"]
@@ -297,18 +297,13 @@ def _answer_text(final: FinalAnswer | None, error: ErrorEvent | None, dry: DryRu
             parts.append(f"• `{op.name}`: {op.rows_in:,} → {op.rows_out:,} ({op.kept_ratio:.0%} kept)")
             example = next((e for e in dry.examples if e.op == op.name and e.verdict != "kept"), None)
             if example is not None:  # one sample shows what the op does better than a count
-                parts.append(f"    _{example.verdict}, e.g._ `{_one_line(example.text)}`")
+                shown = one_line(example.text.replace("`", "'"), _EXAMPLE_CHARS)  # a backtick would end the span
+                parts.append(f"    _{example.verdict}, e.g._ `{shown}`")
     if updated is not None:
         parts.append(f"The recipe (version {updated.version}) is attached below as YAML.")
     if final is not None and final.needs_confirmation:
         parts.append(_CONSENT_HINT)
     return "\n".join(parts) or "(no answer)"
-
-
-def _one_line(text: str, limit: int = _EXAMPLE_CHARS) -> str:
-    """``text`` on one line, cut to ``limit`` characters, without backticks (they would end the code span)."""
-    flat = " ".join(text.replace("`", "'").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _run_notice(state: RunState) -> str:

@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ import pandas as pd
 
 from recipe_copilot.copilot.agent.service import CopilotService
 from recipe_copilot.copilot.events import DryRunDone
-from recipe_copilot.copilot.serve import ServeError, bind
+from recipe_copilot.copilot.serve import ServeError, bind, one_line
 from recipe_copilot.tools import call_tool
 from recipe_copilot.tools.sampling import head_jsonl
 
@@ -59,19 +58,13 @@ class _Tab:
 # -- events to panel values ----------------------------------------------------------------------
 
 
-def _clip(value: Any, limit: int = _TEXT_CHARS) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _apply(event: Any, tab: _Tab, service: CopilotService) -> dict[str, Any]:
     """Fold one turn event into the tab's chat; return the panel values it changes, by panel name."""
     tab.session_id = event.session_id or tab.session_id
     out: dict[str, Any] = {"session": f"**Session:** `{tab.session_id}`"} if tab.session_id else {}
     kind = event.type
     if kind == "tool_called":
-        args = _clip(event.arguments, 300) if event.arguments else ""
+        args = one_line(event.arguments, 300) if event.arguments else ""
         tab.chat.append({"role": "assistant", "content": args or "(no arguments)",
                          "metadata": {"title": f"🔧 {event.tool}", "status": "pending"}})
     elif kind == "tool_returned":
@@ -79,7 +72,7 @@ def _apply(event: Any, tab: _Tab, service: CopilotService) -> dict[str, Any]:
                      and m["metadata"].get("status") == "pending"), None)
         if line is not None:
             line["metadata"] = {"title": f"{'✓' if event.ok else '⚠'} {event.tool}", "status": "done",
-                                "log": _clip(event.summary if event.ok else event.error or event.summary, 160)}
+                                "log": one_line(event.summary if event.ok else event.error or event.summary, 160)}
     elif kind == "recipe_updated":
         out["recipe"] = event.yaml
     elif kind == "dry_run_done":
@@ -133,7 +126,7 @@ def _dry_samples(dry: DryRunDone) -> list[list[str]]:
         key = (ex.verdict, ex.op)
         shown[key] = shown.get(key, 0) + 1
         if shown[key] <= SAMPLES:
-            rows.append([ex.verdict, ex.op, _clip(ex.text)])
+            rows.append([ex.verdict, ex.op, one_line(ex.text, _TEXT_CHARS)])
     return rows
 
 
@@ -256,7 +249,7 @@ def _follow(service: CopilotService, tab: _Tab, run_id: str, shown: Any) -> Iter
             yield shown({"run": f"**{run_id}** running `{bar}` {state.progress:.0%}\n\n{result.summary}"})
             continue
         break
-    rows = [["kept (run output)", "", _clip(r.get("text", r))] for path in state.outputs
+    rows = [["kept (run output)", "", one_line(r.get("text", r), _TEXT_CHARS)] for path in state.outputs
             for r in head_jsonl(Path(service.ctx.workspace.root) / path, SAMPLES)][:SAMPLES]
     text = (f"**{run_id}**: {state.status}. rows in: {state.rows_in:,}, rows out: {state.rows_out:,}, "
             f"quarantined: {state.errors}\n\n{result.summary}")
